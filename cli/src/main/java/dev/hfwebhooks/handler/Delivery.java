@@ -1,0 +1,34 @@
+package dev.hfwebhooks.handler;
+
+import dev.hfwebhooks.payload.WebhookPayload;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * One event handed to one handler.
+ *
+ * @param id unique per delivery; handlers see it as {@code WEBHOOK_DELIVERY_ID}
+ * @param body the request body exactly as received (process handlers read it on stdin)
+ * @param payload the same body, parsed and validated
+ * @param headers the request headers, without the secret
+ * @param timeout how long the handler may run before it is stopped
+ * @param log receives each line the handler writes to stderr or the console, as it is written
+ */
+public record Delivery(
+    String id,
+    byte[] body,
+    WebhookPayload payload,
+    Map<String, String> headers,
+    Duration timeout,
+    Consumer<String> log) {
+
+  public Delivery {
+    headers = Map.copyOf(headers);
+  }
+
+  public static String newId() {
+    return UUID.randomUUID().toString();
+  }
+}

@@ -1,0 +1,78 @@
+package dev.hfwebhooks.handler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hfwebhooks.payload.Json;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How a delivery ended.
+ *
+ * @param result succeeded, failed or timed out
+ * @param answer what the handler answered (JSON, or plain text), for a success
+ * @param error one line saying what went wrong, for a failure or timeout
+ * @param log the last lines the handler wrote to stderr or the console
+ * @param duration wall time of the run
+ */
+public record Outcome(
+    Result result, Answer answer, String error, List<String> log, Duration duration) {
+
+  /** The three ways a run ends, each with the HTTP status the server answers. */
+  public enum Result {
+    SUCCEEDED(200),
+    FAILED(500),
+    TIMED_OUT(504);
+
+    private final int status;
+
+    Result(int status) {
+      this.status = status;
+    }
+
+    public int httpStatus() {
+      return status;
+    }
+  }
+
+  /** An answer body: JSON passes through as JSON, anything else is text. */
+  public record Answer(String body, boolean json) {
+    /**
+     * Reads what a handler printed or returned. Nothing at all gives the documented default, {@code
+     * {"status": "ok", "delivery": ID}}, so the Hub always gets a JSON answer.
+     */
+    public static Answer of(String output, String deliveryId) {
+      if (output == null || output.isBlank()) {
+        return new Answer(
+            Json.write(Json.object().put("status", "ok").put("delivery", deliveryId)), true);
+      }
+      return Json.tryParse(output)
+          .map(JsonNode::toString)
+          .map(json -> new Answer(json, true))
+          .orElseGet(() -> new Answer(output, false));
+    }
+  }
+
+  public Outcome {
+    log = List.copyOf(log);
+  }
+
+  public static Outcome succeeded(Answer answer, List<String> log) {
+    return new Outcome(Result.SUCCEEDED, answer, null, log, Duration.ZERO);
+  }
+
+  public static Outcome failed(String error, List<String> log) {
+    return new Outcome(Result.FAILED, null, error, log, Duration.ZERO);
+  }
+
+  public static Outcome timedOut(String error, List<String> log) {
+    return new Outcome(Result.TIMED_OUT, null, error, log, Duration.ZERO);
+  }
+
+  public Outcome withDuration(Duration duration) {
+    return new Outcome(result, answer, error, log, duration);
+  }
+
+  public boolean succeeded() {
+    return result == Result.SUCCEEDED;
+  }
+}

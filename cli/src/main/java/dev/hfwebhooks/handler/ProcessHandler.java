@@ -1,0 +1,169 @@
+package dev.hfwebhooks.handler;
+
+import dev.hfwebhooks.payload.WebhookPayload;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs an executable (or a {@code .sh} file with {@code sh}) once per delivery: the body on stdin,
+ * the HF Jobs variables in the environment, stdout as the answer, stderr to the log.
+ *
+ * <p>The payload never goes on a command line or into a shell string, so nothing in it is ever
+ * interpreted by a shell.
+ */
+final class ProcessHandler implements Handler {
+  /** The answer is capped; a handler that prints more is cut, and the log says so. */
+  static final int MAX_ANSWER_BYTES = 1 << 20;
+
+  /**
+   * Linux refuses to start a process whose single environment string exceeds 128 KiB (E2BIG); a
+   * body larger than this is left out of {@code WEBHOOK_PAYLOAD} and read from stdin only.
+   */
+  static final int MAX_ENV_PAYLOAD_BYTES = 120 * 1024;
+
+  /** After a timeout the process tree gets SIGTERM, then SIGKILL once this grace has passed. */
+  static final Duration KILL_GRACE = Duration.ofSeconds(2);
+
+  /**
+   * Once the handler exits, how long its output pipes may stay open (held by a background child).
+   */
+  private static final Duration PIPE_GRACE = Duration.ofSeconds(1);
+
+  private final HandlerFile file;
+  private final ProcessSupervisor supervisor;
+
+  ProcessHandler(HandlerFile file, ProcessSupervisor supervisor) {
+    this.file = file;
+    this.supervisor = supervisor;
+  }
+
+  @Override
+  public HandlerFile file() {
+    return file;
+  }
+
+  @Override
+  public Outcome handle(Delivery delivery) {
+    Path absolute = file.path().toAbsolutePath();
+    List<String> command =
+        file.kind() == HandlerKind.SHELL
+            ? List.of("sh", absolute.toString())
+            : List.of(absolute.toString());
+    ProcessBuilder builder = new ProcessBuilder(command).directory(absolute.getParent().toFile());
+    LogLines log = new LogLines(delivery.log());
+    environment(builder.environment(), delivery, log);
+
+    Process process;
+    try {
+      process = supervisor.start(builder);
+    } catch (IOException e) {
+      return Outcome.failed("could not start " + file.path() + ": " + e.getMessage(), log.tail());
+    }
+    try {
+      Thread stdin =
+          Thread.ofVirtual().start(() -> feed(process.getOutputStream(), delivery.body()));
+      Capture stdout = new Capture();
+      Thread out = Thread.ofVirtual().start(() -> stdout.drain(process.getInputStream()));
+      Thread err = Thread.ofVirtual().start(() -> log.drain(process.getErrorStream()));
+
+      if (!process.waitFor(delivery.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        supervisor.terminate(process, KILL_GRACE);
+        join(PIPE_GRACE, stdin, out, err);
+        return Outcome.timedOut(
+            "%s timed out after %s and was stopped"
+                .formatted(file.name(), seconds(delivery.timeout())),
+            log.tail());
+      }
+      join(PIPE_GRACE, stdin, out, err);
+      if (stdout.truncated) {
+        log.add("[hf-webhooks] answer cut at " + MAX_ANSWER_BYTES + " bytes");
+      }
+      int exit = process.exitValue();
+      if (exit != 0) {
+        return Outcome.failed("%s exited with status %d".formatted(file.name(), exit), log.tail());
+      }
+      return Outcome.succeeded(Outcome.Answer.of(stdout.text(), delivery.id()), log.tail());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      supervisor.terminate(process, Duration.ZERO);
+      return Outcome.failed(file.name() + " was interrupted (server stopping)", log.tail());
+    } finally {
+      supervisor.forget(process);
+    }
+  }
+
+  private void environment(Map<String, String> env, Delivery delivery, LogLines log) {
+    // The server has already checked the secret; a handler has no use for it, and a handler that
+    // prints its environment would otherwise leak it into logs.
+    env.remove("WEBHOOK_SECRET");
+    WebhookPayload payload = delivery.payload();
+    if (delivery.body().length <= MAX_ENV_PAYLOAD_BYTES) {
+      env.put("WEBHOOK_PAYLOAD", new String(delivery.body(), StandardCharsets.UTF_8));
+    } else {
+      env.remove("WEBHOOK_PAYLOAD");
+      log.add(
+          "[hf-webhooks] payload of %d bytes is too large for WEBHOOK_PAYLOAD; read it from stdin"
+              .formatted(delivery.body().length));
+    }
+    env.put("WEBHOOK_REPO_ID", payload.repo().name());
+    env.put("WEBHOOK_REPO_TYPE", payload.repo().type());
+    env.put("WEBHOOK_EVENT_ACTION", payload.event().action());
+    env.put("WEBHOOK_EVENT_SCOPE", payload.event().scope());
+    env.put("WEBHOOK_NAME", file.name());
+    env.put("WEBHOOK_DELIVERY_ID", delivery.id());
+  }
+
+  private static void feed(OutputStream stdin, byte[] body) {
+    try (stdin) {
+      stdin.write(body);
+    } catch (IOException e) {
+      // A handler need not read its stdin; one that exits first closes the pipe.
+    }
+  }
+
+  private static void join(Duration grace, Thread... threads) throws InterruptedException {
+    long deadline = System.nanoTime() + grace.toNanos();
+    for (Thread thread : threads) {
+      long left = deadline - System.nanoTime();
+      if (left > 0) {
+        thread.join(Duration.ofNanos(left));
+      }
+    }
+  }
+
+  static String seconds(Duration duration) {
+    long millis = duration.toMillis();
+    return millis % 1000 == 0 ? (millis / 1000) + " s" : (millis / 1000.0) + " s";
+  }
+
+  /** Reads stdout to its end, keeping the first {@link #MAX_ANSWER_BYTES} bytes. */
+  private static final class Capture {
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private volatile boolean truncated;
+
+    void drain(InputStream in) {
+      byte[] buffer = new byte[8192];
+      try (in) {
+        for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+          int room = MAX_ANSWER_BYTES - bytes.size();
+          bytes.write(buffer, 0, Math.min(n, Math.max(room, 0)));
+          truncated |= n > room;
+        }
+      } catch (IOException e) {
+        // Closed when the process is killed; what was read is kept.
+      }
+    }
+
+    String text() {
+      return bytes.toString(StandardCharsets.UTF_8);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package dev.hfwebhooks.server;
+
+import dev.hfwebhooks.handler.HandlerFile;
+import dev.hfwebhooks.handler.HandlerScan;
+
+/**
+ * The page at {@code /}: what this server is, its webhooks with the URLs to register, and how to
+ * register them. Plain HTML with inline CSS, so it works offline and on a Space alike.
+ */
+final class LandingPage {
+  private LandingPage() {}
+
+  static String render(String baseUrl, boolean hasSecret, HandlerScan scan) {
+    StringBuilder rows = new StringBuilder();
+    for (HandlerFile h : scan.handlers()) {
+      rows.append(
+          """
+              <tr><td>%s</td><td><code>POST %s</code></td><td>%s</td><td><code>%s</code></td></tr>
+          """
+              .formatted(
+                  escape(h.name()),
+                  escape(baseUrl + h.route()),
+                  escape(h.kind().label()),
+                  escape(h.path().getFileName().toString())));
+    }
+    if (scan.handlers().isEmpty()) {
+      rows.append("<tr><td colspan=\"4\">No handlers in this folder.</td></tr>\n");
+    }
+    StringBuilder skipped = new StringBuilder();
+    scan.skipped()
+        .forEach(
+            s ->
+                skipped.append(
+                    "<li><code>%s</code>: %s</li>\n"
+                        .formatted(escape(s.path().getFileName().toString()), escape(s.reason()))));
+    String secret =
+        hasSecret
+            ? "<p class=\"ok\">A secret is set: the Hub must send it (the webhook's <em>Secret</em>"
+                + " field).</p>"
+            : "<p class=\"warn\">No secret is set: anyone who knows these URLs can trigger them."
+                + " Restart with <code>--secret</code> or <code>WEBHOOK_SECRET</code>.</p>";
+    return """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>hf-webhooks</title>
+        <style>
+          body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
+                 padding: 0 1rem; color: #1f2328; line-height: 1.5; }
+          table { border-collapse: collapse; width: 100%%; }
+          th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #d0d7de; }
+          code { background: #f6f8fa; padding: .1rem .3rem; border-radius: 4px; word-break: break-all; }
+          .warn { background: #fff8c5; padding: .6rem; border-radius: 6px; }
+          .ok { background: #dafbe1; padding: .6rem; border-radius: 6px; }
+        </style>
+        </head>
+        <body>
+        <h1>hf-webhooks</h1>
+        <p>This server runs your code when the Hugging Face Hub sends a webhook: each file of the
+        handlers folder answers <code>POST /webhooks/&lt;name&gt;</code>.</p>
+        %s
+        <h2>Webhooks</h2>
+        <table>
+          <thead><tr><th>Name</th><th>URL</th><th>Kind</th><th>File</th></tr></thead>
+          <tbody>
+        %s  </tbody>
+        </table>
+        <h2>Register a webhook on the Hub</h2>
+        <ol>
+          <li>Open <a href="%s">%s</a> and create a webhook.</li>
+          <li>Choose the repositories or users to watch, and the events (repo changes, discussions).</li>
+          <li>Paste the URL of a webhook above as the <em>Webhook URL</em>.</li>
+          <li>Set the <em>Secret</em> to this server's secret.</li>
+        </ol>
+        <p>The Hub must reach this URL from the internet: on a laptop, open a tunnel; on a
+        Hugging Face Space, the Space's URL is used.</p>
+        %s
+        </body>
+        </html>
+        """
+        .formatted(
+            secret,
+            rows,
+            StartupMessage.SETTINGS_URL,
+            StartupMessage.SETTINGS_URL,
+            skipped.isEmpty() ? "" : "<h2>Skipped files</h2>\n<ul>\n" + skipped + "</ul>");
+  }
+
+  static String escape(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (char c : text.toCharArray()) {
+      switch (c) {
+        case '<' -> out.append("&lt;");
+        case '>' -> out.append("&gt;");
+        case '&' -> out.append("&amp;");
+        case '"' -> out.append("&quot;");
+        case '\'' -> out.append("&#39;");
+        default -> out.append(c);
+      }
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,56 @@
+package dev.hfwebhooks.server;
+
+import java.time.Duration;
+
+/**
+ * How the server runs.
+ *
+ * @param host the address to listen on
+ * @param port the port, 0 for any free one
+ * @param secret the webhook secret, or null when none is set (every request is then accepted)
+ * @param timeout how long one delivery may run
+ * @param maxBodyBytes the largest request body accepted
+ * @param publicUrl the public base URL (a Space's, or a tunnel's), or null when only local
+ */
+public record ServerConfig(
+    String host, int port, String secret, Duration timeout, long maxBodyBytes, String publicUrl) {
+
+  public ServerConfig {
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port must be between 0 and 65535, not " + port);
+    }
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive");
+    }
+    if (maxBodyBytes <= 0) {
+      throw new IllegalArgumentException("max body must be positive");
+    }
+    // An empty secret is what an unset variable expands to; treat it as none rather than
+    // accepting only requests that carry an empty header.
+    secret = secret == null || secret.isEmpty() ? null : secret;
+    publicUrl = publicUrl == null || publicUrl.isBlank() ? null : stripSlash(publicUrl);
+  }
+
+  public boolean hasSecret() {
+    return secret != null;
+  }
+
+  /**
+   * The public URL of a Hugging Face Space, from the {@code SPACE_HOST} variable the Space sets, or
+   * null elsewhere.
+   */
+  public static String spacePublicUrl(String spaceHost) {
+    return spaceHost == null || spaceHost.isBlank() ? null : "https://" + spaceHost.strip();
+  }
+
+  @Override
+  public String toString() {
+    // Records print every field; the secret must never reach a log.
+    return "ServerConfig[host=%s, port=%d, secret=%s, timeout=%s, maxBodyBytes=%d, publicUrl=%s]"
+        .formatted(host, port, hasSecret() ? "set" : "none", timeout, maxBodyBytes, publicUrl);
+  }
+
+  private static String stripSlash(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+}

@@ -1,0 +1,241 @@
+package dev.hfwebhooks.server;
+
+import dev.hfwebhooks.handler.Delivery;
+import dev.hfwebhooks.handler.DeliveryRunner;
+import dev.hfwebhooks.handler.Handler;
+import dev.hfwebhooks.handler.Handlers;
+import dev.hfwebhooks.handler.Outcome;
+import dev.hfwebhooks.payload.Json;
+import dev.hfwebhooks.payload.PayloadException;
+import dev.hfwebhooks.payload.PayloadParser;
+import dev.hfwebhooks.payload.WebhookPayload;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The HTTP side: {@code POST /webhooks/<name>} for each handler, the landing page and a health
+ * check. Checks run in the order that tells an unauthenticated caller the least: route, secret,
+ * then the body.
+ */
+public final class WebhookServer implements AutoCloseable {
+  private static final String DELIVERY_ID_HEADER = "X-Delivery-Id";
+
+  /** Methods that answer 405 on a webhook route (POST is the route itself). */
+  private static final List<HandlerType> OTHER_METHODS =
+      List.of(
+          HandlerType.GET,
+          HandlerType.PUT,
+          HandlerType.PATCH,
+          HandlerType.DELETE,
+          HandlerType.HEAD,
+          HandlerType.OPTIONS);
+
+  private final ServerConfig config;
+  private final Handlers handlers;
+  private final ServerLog log;
+  private final SecretCheck secret;
+  private final InFlight inFlight = new InFlight();
+  private final Javalin app;
+
+  private WebhookServer(ServerConfig config, Handlers handlers, ServerLog log) {
+    this.config = config;
+    this.handlers = handlers;
+    this.log = log;
+    this.secret = new SecretCheck(config.secret());
+    this.app =
+        Javalin.create(
+            javalin -> {
+              javalin.startup.showJavalinBanner = false;
+              javalin.startup.showOldJavalinVersionWarning = false;
+              javalin.jetty.host = config.host();
+              javalin.jetty.port = config.port();
+              javalin.routes.get("/", this::landingPage);
+              javalin.routes.get("/healthz", this::health);
+              javalin.routes.post("/webhooks/{name}", this::delivery);
+              for (HandlerType method : OTHER_METHODS) {
+                javalin.routes.addHttpHandler(method, "/webhooks/{name}", this::wrongMethod);
+              }
+            });
+  }
+
+  /** Starts serving {@code handlers}; the caller owns both and closes the server first. */
+  public static WebhookServer start(ServerConfig config, Handlers handlers, ServerLog log) {
+    WebhookServer server = new WebhookServer(config, handlers, log);
+    server.app.start();
+    return server;
+  }
+
+  /** The port actually bound (useful with port 0). */
+  public int port() {
+    return app.port();
+  }
+
+  /** The URL to reach this server from this machine. */
+  public String localUrl() {
+    String host = config.host();
+    if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+      host = "127.0.0.1"; // listening everywhere; loopback is the address that always works
+    } else if (host.contains(":") && !host.startsWith("[")) {
+      host = "[" + host + "]";
+    }
+    return "http://" + host + ":" + port();
+  }
+
+  /** The URL to give the Hub: the public one when there is one, else the local one. */
+  public String baseUrl() {
+    return config.publicUrl() != null ? config.publicUrl() : localUrl();
+  }
+
+  private void delivery(Context ctx) {
+    long start = System.nanoTime();
+    String name = ctx.pathParam("name");
+    try {
+      Handler handler = handlers.find(name).orElseThrow(() -> HttpError.notFound(name));
+      if (!inFlight.enter()) {
+        throw new HttpError(503, "Server is shutting down; send again in a moment.");
+      }
+      try {
+        deliver(ctx, handler, start);
+      } finally {
+        inFlight.leave();
+      }
+    } catch (HttpError e) {
+      ctx.status(e.status()).contentType("application/json").result(e.json());
+      log.info(
+          "POST /webhooks/%s %d %s (%s)"
+              .formatted(name, e.status(), millis(start), e.getMessage()));
+    }
+  }
+
+  private void deliver(Context ctx, Handler handler, long start) throws HttpError {
+    String given = ctx.header(SecretCheck.HEADER);
+    secret.check(given != null ? given : ctx.queryParam(SecretCheck.QUERY_PARAM));
+    byte[] body = readBody(ctx);
+    WebhookPayload payload;
+    try {
+      payload = PayloadParser.parse(body);
+    } catch (PayloadException e) {
+      throw HttpError.of(e);
+    }
+    String id = Delivery.newId();
+    Delivery delivery =
+        new Delivery(
+            id,
+            body,
+            payload,
+            headersWithoutSecret(ctx),
+            config.timeout(),
+            line -> log.handlerLine(handler.name(), line));
+    Outcome outcome = DeliveryRunner.run(handler, delivery);
+    int status = outcome.result().httpStatus();
+    ctx.status(status).header(DELIVERY_ID_HEADER, id);
+    if (outcome.succeeded()) {
+      ctx.contentType(outcome.answer().json() ? "application/json" : "text/plain; charset=utf-8")
+          .result(outcome.answer().body());
+    } else {
+      ctx.contentType("application/json")
+          .result(Json.write(Json.object().put("error", outcome.error()).put("delivery", id)));
+    }
+    log.info(
+        "POST /webhooks/%s %d %s delivery=%s%s"
+            .formatted(
+                handler.name(),
+                status,
+                millis(start),
+                id,
+                outcome.succeeded() ? "" : " (" + outcome.error() + ")"));
+  }
+
+  /**
+   * Reads at most the limit plus one byte, so an oversized body costs no more than the limit even
+   * when it lies about (or omits) its Content-Length.
+   */
+  private byte[] readBody(Context ctx) throws HttpError {
+    long limit = config.maxBodyBytes();
+    if (ctx.req().getContentLengthLong() > limit) {
+      throw HttpError.tooLarge(limit);
+    }
+    try (InputStream in = ctx.req().getInputStream()) {
+      byte[] body = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
+      if (body.length > limit) {
+        throw HttpError.tooLarge(limit);
+      }
+      return body;
+    } catch (IOException e) {
+      throw new HttpError(400, "Body could not be read: " + e.getMessage());
+    }
+  }
+
+  private static Map<String, String> headersWithoutSecret(Context ctx) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    ctx.headerMap()
+        .forEach(
+            (key, value) -> {
+              if (!key.equalsIgnoreCase(SecretCheck.HEADER)) {
+                headers.put(key.toLowerCase(Locale.ROOT), value);
+              }
+            });
+    return headers;
+  }
+
+  private void wrongMethod(Context ctx) {
+    String name = ctx.pathParam("name");
+    HttpError error =
+        handlers.find(name).isEmpty()
+            ? HttpError.notFound(name)
+            : new HttpError(405, "Webhooks take POST only; " + ctx.method() + " is not allowed.");
+    if (error.status() == 405) {
+      ctx.header("Allow", "POST");
+    }
+    ctx.status(error.status()).contentType("application/json").result(error.json());
+  }
+
+  private void health(Context ctx) {
+    ctx.contentType("application/json")
+        .result(
+            Json.write(
+                Json.object()
+                    .put("status", inFlight.isDraining() ? "stopping" : "ok")
+                    .put("webhooks", handlers.all().size())
+                    .put("inFlight", inFlight.count())));
+  }
+
+  private void landingPage(Context ctx) {
+    String base = config.publicUrl();
+    if (base == null) {
+      String host = ctx.header("Host");
+      base = host == null || host.isBlank() ? localUrl() : ctx.scheme() + "://" + host;
+    }
+    ctx.contentType("text/html; charset=utf-8")
+        .result(LandingPage.render(base, config.hasSecret(), handlers.scan()));
+  }
+
+  private static String millis(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1_000_000 + " ms";
+  }
+
+  /**
+   * Stops taking deliveries (new ones get 503), waits for those running to finish, for at most one
+   * delivery timeout plus the kill grace, ends any handler process still running, then stops the
+   * HTTP server.
+   */
+  @Override
+  public void close() {
+    inFlight.drain();
+    Duration grace = config.timeout().plusSeconds(3);
+    if (!inFlight.awaitIdle(grace)) {
+      log.info("Deliveries still running after " + grace.toSeconds() + " s; stopping them.");
+      handlers.terminateRunning(Duration.ofSeconds(1));
+      inFlight.awaitIdle(Duration.ofSeconds(5));
+    }
+    app.stop();
+  }
+}
