@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
  * The HTTP side: {@code POST /webhooks/<name>} for each handler, the landing page and a health
@@ -57,6 +58,13 @@ public final class WebhookServer implements AutoCloseable {
               javalin.startup.showOldJavalinVersionWarning = false;
               javalin.jetty.host = config.host();
               javalin.jetty.port = config.port();
+              // Jetty's graceful stop lets a response already produced reach its client before
+              // the connection closes; InFlight covers the handlers still running.
+              javalin.jetty.modifyServer(
+                  server -> {
+                    server.setStopTimeout(5_000);
+                    server.insertHandler(new GracefulHandler());
+                  });
               javalin.routes.get("/", this::landingPage);
               javalin.routes.get("/healthz", this::health);
               javalin.routes.post("/webhooks/{name}", this::delivery);

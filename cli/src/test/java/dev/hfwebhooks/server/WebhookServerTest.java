@@ -1,0 +1,390 @@
+package dev.hfwebhooks.server;
+
+import static dev.hfwebhooks.testing.Fixtures.payload;
+import static dev.hfwebhooks.testing.Fixtures.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hfwebhooks.testing.ServerHarness;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The real server on port 0, real processes and real GraalVM, through a real HTTP client. */
+class WebhookServerTest {
+  @TempDir static Path handlers;
+
+  private static final String PUSH = "model-repo-content-update.json";
+
+  @BeforeAll
+  static void writeHandlers() {
+    write(handlers, "echo.sh", "#!/bin/sh\ncat\n");
+    write(handlers, "text.sh", "#!/bin/sh\necho hello from a process\n");
+    write(handlers, "silent.sh", "#!/bin/sh\ncat > /dev/null\n");
+    write(handlers, "fail.sh", "#!/bin/sh\necho boom >&2\nexit 3\n");
+    write(handlers, "plain.sh", "echo '{\"ran\": \"with sh\"}'\n"); // no execute bit
+    write(
+        handlers,
+        "env.sh",
+        """
+        #!/bin/sh
+        cat > "stdin-$WEBHOOK_DELIVERY_ID.bin"
+        if printf '%s' "$WEBHOOK_PAYLOAD" | cmp -s "stdin-$WEBHOOK_DELIVERY_ID.bin" -; then
+          same=true
+        else
+          same=false
+        fi
+        printf '{"repoId":"%s","repoType":"%s","action":"%s","scope":"%s","name":"%s","delivery":"%s","cwd":"%s","payloadMatches":%s}' \\
+          "$WEBHOOK_REPO_ID" "$WEBHOOK_REPO_TYPE" "$WEBHOOK_EVENT_ACTION" "$WEBHOOK_EVENT_SCOPE" \\
+          "$WEBHOOK_NAME" "$WEBHOOK_DELIVERY_ID" "$(pwd)" "$same"
+        """);
+    write(
+        handlers,
+        "hello.js",
+        """
+        function handle(payload, context) {
+          console.log("hello " + payload.repo.name);
+          return { greeting: "hi", repo: payload.repo.name, handler: context.handler };
+        }
+        """);
+    write(handlers, "throws.js", "function handle() { throw new Error('kaput'); }\n");
+    write(
+        handlers,
+        "module.mjs",
+        "export default async function (payload) { return { scope: payload.event.scope }; }\n");
+    write(handlers, "README.md", "# notes, never served\n");
+  }
+
+  static Stream<Arguments> scenarios() {
+    String push = new String(payload(PUSH), StandardCharsets.UTF_8);
+    String narrowScope = push.replace("\"repo.content\"", "\"repo.config.dois\"");
+    String extraField = push.replaceFirst("\\{", "{\"addedByTheHubLater\": {\"x\": 1},");
+    String badPayload =
+        "{\"event\": {\"action\": \"explode\", \"scope\": \"repo\"}, \"webhook\": {\"id\": \"w\","
+            + " \"version\": 2}}";
+    return Stream.of(
+        // handler, body, secret (null: none sent), status, body pattern, log pattern
+        Arguments.of(
+            "echo",
+            push,
+            ServerHarness.SECRET,
+            200,
+            "\"headSha\"",
+            "POST /webhooks/echo 200 .* delivery="),
+        Arguments.of(
+            "echo",
+            push,
+            null,
+            401,
+            "\\{\"error\":\"x-webhook-secret header not set.\"}",
+            "echo 401"),
+        Arguments.of(
+            "echo", push, "wrong", 403, "\\{\"error\":\"Invalid webhook secret.\"}", "echo 403"),
+        Arguments.of("echo", "{broken", "wrong", 403, "Invalid webhook secret", "echo 403"),
+        Arguments.of(
+            "nope",
+            push,
+            ServerHarness.SECRET,
+            404,
+            "No webhook named \\\\\"nope\\\\\"",
+            "nope 404"),
+        Arguments.of(
+            "echo",
+            "not json at all",
+            ServerHarness.SECRET,
+            400,
+            "Body is not valid JSON",
+            "echo 400"),
+        Arguments.of("echo", "", ServerHarness.SECRET, 400, "Body is empty", "echo 400"),
+        Arguments.of(
+            "echo", "[1, 2]", ServerHarness.SECRET, 422, "body must be a JSON object", "echo 422"),
+        Arguments.of(
+            "echo",
+            badPayload,
+            ServerHarness.SECRET,
+            422,
+            "event.action must be one of create, delete, move, update.*repo is required.*webhook.version must be 3",
+            "echo 422"),
+        Arguments.of(
+            "echo", narrowScope, ServerHarness.SECRET, 200, "repo.config.dois", "echo 200"),
+        Arguments.of(
+            "echo", extraField, ServerHarness.SECRET, 200, "addedByTheHubLater", "echo 200"),
+        Arguments.of(
+            "text", push, ServerHarness.SECRET, 200, "^hello from a process\\n$", "text 200"),
+        Arguments.of(
+            "silent",
+            push,
+            ServerHarness.SECRET,
+            200,
+            "^\\{\"status\":\"ok\",\"delivery\":\"[0-9a-f-]{36}\"}$",
+            "silent 200"),
+        Arguments.of(
+            "fail", push, ServerHarness.SECRET, 500, "fail exited with status 3", "\\[fail] boom"),
+        Arguments.of(
+            "plain", push, ServerHarness.SECRET, 200, "\\{\"ran\":\"with sh\"}", "plain 200"),
+        Arguments.of(
+            "hello",
+            push,
+            ServerHarness.SECRET,
+            200,
+            "\\{\"greeting\":\"hi\",\"repo\":\"acme/sentiment-model\",\"handler\":\"hello\"}",
+            "\\[hello] hello acme/sentiment-model"),
+        Arguments.of(
+            "throws", push, ServerHarness.SECRET, 500, "throws failed: Error: kaput", "throws 500"),
+        Arguments.of(
+            "module",
+            push,
+            ServerHarness.SECRET,
+            200,
+            "\\{\"scope\":\"repo.content\"}",
+            "module 200"),
+        Arguments.of("README", push, ServerHarness.SECRET, 404, "No webhook named", "README 404"));
+  }
+
+  @ParameterizedTest(name = "{0} with {3}: {4}")
+  @MethodSource("scenarios")
+  void answersEachScenario(
+      String handler, String body, String secret, int status, String bodyPattern, String logPattern)
+      throws Exception {
+    ServerHarness.test(
+        handlers,
+        server -> {
+          HttpRequest.Builder request =
+              HttpRequest.newBuilder(URI.create(server.url("/webhooks/" + handler)))
+                  .POST(HttpRequest.BodyPublishers.ofString(body));
+          if (secret != null) {
+            request.header("X-Webhook-Secret", secret);
+          }
+          HttpResponse<String> response = server.send(request);
+          assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+          assertThat(response.body()).containsPattern(bodyPattern);
+          assertThat(server.log()).containsPattern(logPattern);
+        });
+  }
+
+  @Test
+  void secretInTheQueryIsAcceptedAndNeverLogged() throws Exception {
+    ServerHarness.test(
+        handlers,
+        server -> {
+          HttpResponse<String> ok =
+              server.send(
+                  HttpRequest.newBuilder(
+                          URI.create(server.url("/webhooks/echo?secret=" + ServerHarness.SECRET)))
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(payload(PUSH))));
+          HttpResponse<String> wrong =
+              server.send(
+                  HttpRequest.newBuilder(URI.create(server.url("/webhooks/echo?secret=nope")))
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(payload(PUSH))));
+
+          assertThat(ok.statusCode()).isEqualTo(200);
+          assertThat(wrong.statusCode()).isEqualTo(403);
+          assertThat(server.log()).contains("echo 200").doesNotContain(ServerHarness.SECRET);
+        });
+  }
+
+  @Test
+  void processGetsTheBodyOnStdinAndTheHfJobsVariables() throws Exception {
+    ServerHarness.test(
+        handlers,
+        server -> {
+          byte[] body = payload("dataset-repo-content-update.json");
+          HttpResponse<String> response = server.post("env", body);
+
+          assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+          String id = response.headers().firstValue("X-Delivery-Id").orElseThrow();
+          assertThat(response.body())
+              .contains("\"repoId\":\"acme/customer-reviews\"")
+              .contains("\"repoType\":\"dataset\"")
+              .contains("\"action\":\"update\"")
+              .contains("\"scope\":\"repo.content\"")
+              .contains("\"name\":\"env\"")
+              .contains("\"delivery\":\"" + id + "\"")
+              .contains("\"cwd\":\"" + handlers.toRealPath() + "\"")
+              .contains("\"payloadMatches\":true");
+          assertThat(handlers.resolve("stdin-" + id + ".bin")).hasBinaryContent(body);
+        });
+  }
+
+  @Test
+  void otherMethodsOnAWebhookAre405() throws Exception {
+    ServerHarness.test(
+        handlers,
+        server -> {
+          HttpResponse<String> get =
+              server.send(HttpRequest.newBuilder(URI.create(server.url("/webhooks/echo"))).GET());
+          HttpResponse<String> put =
+              server.send(
+                  HttpRequest.newBuilder(URI.create(server.url("/webhooks/echo")))
+                      .PUT(HttpRequest.BodyPublishers.ofString("{}")));
+          HttpResponse<String> unknown =
+              server.send(HttpRequest.newBuilder(URI.create(server.url("/webhooks/nope"))).GET());
+
+          assertThat(get.statusCode()).isEqualTo(405);
+          assertThat(get.headers().firstValue("Allow")).hasValue("POST");
+          assertThat(get.body()).contains("POST only");
+          assertThat(put.statusCode()).isEqualTo(405);
+          assertThat(unknown.statusCode()).isEqualTo(404);
+        });
+  }
+
+  @Test
+  void bodyOverTheLimitIs413() throws Exception {
+    ServerHarness.test(
+        handlers,
+        ServerHarness.SECRET,
+        Duration.ofSeconds(10),
+        1024,
+        server -> {
+          byte[] big = new byte[4096];
+          java.util.Arrays.fill(big, (byte) ' ');
+          HttpResponse<String> declared = server.post("echo", big);
+          HttpResponse<String> chunked =
+              server.send(
+                  HttpRequest.newBuilder(URI.create(server.url("/webhooks/echo")))
+                      .header("X-Webhook-Secret", ServerHarness.SECRET)
+                      .POST(
+                          HttpRequest.BodyPublishers.ofInputStream(
+                              () -> new java.io.ByteArrayInputStream(big))));
+
+          assertThat(declared.statusCode()).isEqualTo(413);
+          assertThat(declared.body()).contains("limit of 1 KiB (--max-body)");
+          assertThat(chunked.statusCode()).isEqualTo(413);
+        });
+  }
+
+  @Test
+  void hostileJsonIsRefusedWith400AndTheServerKeepsServing() throws Exception {
+    ServerHarness.test(
+        handlers,
+        server -> {
+          String deep = "[".repeat(200_000) + "]".repeat(200_000);
+          String hugeNumber = "{\"event\": " + "9".repeat(100_000) + "}";
+
+          HttpResponse<String> nested = server.post("echo", deep.getBytes(StandardCharsets.UTF_8));
+          HttpResponse<String> number =
+              server.post("echo", hugeNumber.getBytes(StandardCharsets.UTF_8));
+          HttpResponse<String> after = server.post("echo", payload(PUSH));
+
+          assertThat(nested.statusCode()).isEqualTo(400);
+          assertThat(nested.body()).contains("nesting depth");
+          assertThat(number.statusCode()).isEqualTo(400);
+          assertThat(number.body()).contains("Number value length");
+          assertThat(after.statusCode()).isEqualTo(200);
+        });
+  }
+
+  @Test
+  void aHandlerPastTheTimeoutIs504AndItsWholeProcessTreeIsEnded(@TempDir Path dir)
+      throws Exception {
+    Path pidFile = dir.resolve("child.pid");
+    write(dir, "slow.sh", "#!/bin/sh\nsleep 120 &\necho $! > '" + pidFile + "'\nwait\n");
+    ServerHarness.test(
+        dir,
+        ServerHarness.SECRET,
+        Duration.ofSeconds(1),
+        1 << 20,
+        server -> {
+          long start = System.nanoTime();
+          HttpResponse<String> response = server.post("slow", payload(PUSH));
+          Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+          assertThat(response.statusCode()).isEqualTo(504);
+          assertThat(response.body()).contains("slow timed out after 1 s");
+          long child = Long.parseLong(Files.readString(pidFile).strip());
+          assertThat(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false))
+              .as("the handler's background child was ended too")
+              .isFalse();
+          // Timeout plus the TERM grace, with room for a slow machine: not a timing claim.
+          assertThat(took).isLessThan(Duration.ofSeconds(20));
+        });
+  }
+
+  @Test
+  void withoutASecretEveryRequestIsAccepted() throws Exception {
+    ServerHarness.test(
+        handlers,
+        null,
+        Duration.ofSeconds(10),
+        1 << 20,
+        server -> {
+          HttpResponse<String> response =
+              server.send(
+                  HttpRequest.newBuilder(URI.create(server.url("/webhooks/echo")))
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(payload(PUSH))));
+          assertThat(response.statusCode()).isEqualTo(200);
+        });
+  }
+
+  @Test
+  void landingPageListsEachWebhookWithItsUrlAndKind() throws Exception {
+    ServerHarness.test(
+        handlers,
+        server -> {
+          HttpResponse<String> page =
+              server.send(HttpRequest.newBuilder(URI.create(server.url("/"))).GET());
+
+          assertThat(page.statusCode()).isEqualTo(200);
+          assertThat(page.headers().firstValue("Content-Type"))
+              .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+          assertThat(page.body())
+              .contains("POST " + server.url("/webhooks/echo"))
+              .contains("POST " + server.url("/webhooks/hello"))
+              .containsPattern("<td>hello</td>.*<td>js</td>")
+              .containsPattern("<td>echo</td>.*<td>process</td>")
+              .contains("A secret is set")
+              .doesNotContain(ServerHarness.SECRET)
+              .contains("https://huggingface.co/settings/webhooks")
+              .contains("README.md");
+        });
+  }
+
+  @Test
+  void healthCheckAnswersJson() throws Exception {
+    ServerHarness.test(
+        handlers,
+        server -> {
+          HttpResponse<String> health =
+              server.send(HttpRequest.newBuilder(URI.create(server.url("/healthz"))).GET());
+          assertThat(health.statusCode()).isEqualTo(200);
+          assertThat(health.body()).contains("\"status\":\"ok\"").contains("\"webhooks\":9");
+        });
+  }
+
+  @Test
+  void closingLetsARunningDeliveryFinish(@TempDir Path dir) throws Exception {
+    Path started = dir.resolve("started");
+    write(dir, "wait.sh", "#!/bin/sh\ntouch '" + started + "'\nsleep 2\necho '{\"done\": true}'\n");
+    ServerHarness.test(
+        dir,
+        server -> {
+          CompletableFuture<HttpResponse<String>> running =
+              server
+                  .client()
+                  .sendAsync(
+                      HttpRequest.newBuilder(URI.create(server.url("/webhooks/wait")))
+                          .header("X-Webhook-Secret", ServerHarness.SECRET)
+                          .POST(HttpRequest.BodyPublishers.ofByteArray(payload(PUSH)))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString());
+          while (!Files.exists(started)) {
+            Thread.sleep(20);
+          }
+          server.server().close();
+
+          assertThat(running.get().statusCode()).isEqualTo(200);
+          assertThat(running.get().body()).isEqualTo("{\"done\":true}");
+        });
+  }
+}

@@ -1,0 +1,41 @@
+package dev.hfwebhooks.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/** Writes handler files and reads the sample payloads of the repository. */
+public final class Fixtures {
+  /** The repository's sample payloads (tests run with the module folder as working directory). */
+  public static final Path PAYLOADS = Path.of("..", "payloads");
+
+  private Fixtures() {}
+
+  /** Writes {@code content} to {@code dir/name}; executable when the content starts with #!. */
+  public static Path write(Path dir, String name, String content) {
+    try {
+      Path file = dir.resolve(name);
+      Files.writeString(file, content);
+      if (content.startsWith("#!")) {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+      }
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static byte[] payload(String name) {
+    try {
+      return Files.readAllBytes(PAYLOADS.resolve(name));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static String payloadText(String name) {
+    return new String(payload(name), java.nio.charset.StandardCharsets.UTF_8);
+  }
+}
