@@ -1,0 +1,229 @@
+package dev.hfwebhooks.command;
+
+import static dev.hfwebhooks.testing.Fixtures.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The commands run in-process, with their output captured. */
+class CliTest {
+  @TempDir Path dir;
+
+  private static final String EXAMPLES = Path.of("..", "handlers").toString();
+  private static final String PUSH =
+      Path.of("..", "payloads", "model-repo-content-update.json").toString();
+  private static final String PULL_REQUEST =
+      Path.of("..", "payloads", "discussion-create-pull-request.json").toString();
+
+  /** Exit code and output of one run. */
+  record Run(int exit, String out, String err) {}
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cmd = HfWebhooksCommand.commandLine();
+    cmd.setOut(new PrintWriter(out, true));
+    cmd.setErr(new PrintWriter(err, true));
+    int exit = cmd.execute(args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  @Test
+  void listShowsTheExampleHandlers() {
+    Run run = run("list", "--dir", EXAMPLES);
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out())
+        .containsPattern("NAME +ROUTE +KIND +FILE")
+        .containsPattern("new-pull-request +POST /webhooks/new-pull-request +process")
+        .containsPattern("push-to-main +POST /webhooks/push-to-main +js");
+  }
+
+  @Test
+  void listShowsSkippedFilesWithTheirReason() {
+    write(dir, "deploy.sh", "#!/bin/sh\n");
+    write(dir, "notes.txt", "x");
+
+    Run run = run("list", "--dir", dir.toString());
+
+    assertThat(run.out())
+        .contains("Skipped:")
+        .contains(dir.resolve("notes.txt") + ": documentation or data file, not a handler");
+  }
+
+  @Test
+  void listJsonIsAnArrayOfHandlers() {
+    write(dir, "deploy.sh", "#!/bin/sh\n");
+    write(dir, "notes.txt", "x");
+
+    Run run = run("list", "--json", "--dir", dir.toString());
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.out().strip())
+        .isEqualTo(
+            "[{\"name\":\"deploy\",\"route\":\"/webhooks/deploy\",\"kind\":\"process\",\"path\":\""
+                + dir.resolve("deploy.sh")
+                + "\"}]");
+    assertThat(run.err()).contains("skipped " + dir.resolve("notes.txt"));
+  }
+
+  @Test
+  void twoFilesForOneNameAreAnErrorForEveryCommand() {
+    write(dir, "a.js", "function handle() {}");
+    write(dir, "a.sh", "#!/bin/sh\n");
+
+    Run list = run("list", "--dir", dir.toString());
+    Run test = run("test", PUSH, "--dir", dir.toString());
+    Run serve = run("serve", "--port", "0", "--dir", dir.toString());
+
+    for (Run r : new Run[] {list, test, serve}) {
+      assertThat(r.exit()).isEqualTo(ExitCode.USAGE);
+      assertThat(r.err())
+          .contains("error: a: " + dir.resolve("a.js") + ", " + dir.resolve("a.sh"))
+          .contains("would all serve /webhooks/a");
+    }
+  }
+
+  @Test
+  void aMissingFolderIsOneLineAndExit2() {
+    Run run = run("list", "--dir", "no-such-folder");
+
+    assertThat(run.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(run.err())
+        .isEqualTo(
+            "error: handlers folder no-such-folder does not exist (run from the folder that holds"
+                + " it, or pass --dir)\n");
+  }
+
+  @Test
+  void testRunsTheExampleHandlersOnAPush() {
+    Run run = run("test", PUSH, "--dir", EXAMPLES);
+
+    assertThat(run.exit()).as(run.out() + run.err()).isZero();
+    assertThat(run.out())
+        .contains("push-to-main (js, " + Path.of(EXAMPLES, "push-to-main.js") + ")")
+        .contains("  | model acme/sentiment-model: main is now 9f2c4e1")
+        .contains("  200 ok in ")
+        .contains("\"main\":\"9f2c4e1a7b3d5f608e1c2b4a6d8f0e3c5a7b9d1e\"")
+        .contains("2 of 2 handlers succeeded.");
+  }
+
+  @Test
+  void testRunsOnlyTheNamedHandler() {
+    Run run = run("test", PULL_REQUEST, "--dir", EXAMPLES, "--handler", "new-pull-request");
+
+    assertThat(run.exit()).as(run.out() + run.err()).isZero();
+    assertThat(run.out())
+        .contains("  | new pull request on model acme/sentiment-model")
+        .contains("\"pullRequest\":true")
+        .doesNotContain("push-to-main")
+        .contains("1 of 1 handler succeeded.");
+  }
+
+  @Test
+  void aFailingHandlerMakesTestExit1() {
+    write(dir, "ok.sh", "#!/bin/sh\necho '{}'\n");
+    write(dir, "bad.sh", "#!/bin/sh\necho 'disk full' >&2\nexit 4\n");
+
+    Run run = run("test", PUSH, "--dir", dir.toString());
+
+    assertThat(run.exit()).isEqualTo(ExitCode.FAILURE);
+    assertThat(run.out())
+        .contains("  | disk full")
+        .contains("  500 FAILED in ")
+        .contains("  error: bad exited with status 4")
+        .contains("1 of 2 handlers succeeded; 1 failed.");
+  }
+
+  @Test
+  void anInvalidPayloadIsExit2WithEachProblem() {
+    Path payload =
+        write(dir, "bad.json", "{\"event\": {\"action\": \"poke\", \"scope\": \"repo\"}}");
+    write(dir, "ok.sh", "#!/bin/sh\n");
+
+    Run run = run("test", payload.toString(), "--dir", dir.toString());
+
+    assertThat(run.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(run.err())
+        .isEqualTo(
+            "error: "
+                + payload
+                + ": not a valid webhook payload:\n"
+                + "  event.action must be one of create, delete, move, update, not \"poke\"\n"
+                + "  repo is required\n"
+                + "  webhook is required\n");
+  }
+
+  @Test
+  void aMissingPayloadFileOrUnknownHandlerIsExit2() {
+    Run missing = run("test", "nope.json", "--dir", EXAMPLES);
+    Run unknown = run("test", PUSH, "--dir", EXAMPLES, "--handler", "nope");
+
+    assertThat(missing.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(missing.err()).isEqualTo("error: payload file nope.json does not exist\n");
+    assertThat(unknown.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(unknown.err())
+        .isEqualTo(
+            "error: no handler named \"nope\" in "
+                + EXAMPLES
+                + " (there are: new-pull-request, push-to-main)\n");
+  }
+
+  @Test
+  void badOptionsAreExit2WithAPointerToHelp() {
+    Run port = run("serve", "--port", "high");
+    Run size = run("serve", "--max-body", "lots");
+    Run timeout = run("serve", "--timeout", "0", "--dir", EXAMPLES);
+    Run unknown = run("sevre");
+
+    assertThat(port.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(port.err())
+        .isEqualTo(
+            "error: Invalid value for option '--port': 'high' is not an int\n"
+                + "Try 'hf-webhooks serve --help' for more information.\n");
+    assertThat(size.err()).contains("'lots' is not a size; write it like 1048576, 512KiB or 1MiB");
+    assertThat(timeout.err()).isEqualTo("error: --timeout must be at least 1 second, not 0\n");
+    assertThat(unknown.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(unknown.err()).contains("Did you mean: hf-webhooks serve?");
+  }
+
+  @Test
+  void servingAnEmptyFolderIsExit2() {
+    write(dir, "notes.txt", "x");
+
+    Run run = run("serve", "--port", "0", "--dir", dir.toString());
+
+    assertThat(run.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(run.err()).contains("no handlers in " + dir);
+  }
+
+  @Test
+  void aBusyPortIsExit1AndSaysSo() throws Exception {
+    try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Run run = run("serve", "--port", String.valueOf(busy.getLocalPort()), "--dir", EXAMPLES);
+
+      assertThat(run.exit()).isEqualTo(ExitCode.FAILURE);
+      assertThat(run.err())
+          .startsWith("error: cannot listen on 127.0.0.1:" + busy.getLocalPort())
+          .contains("pass another --port")
+          .doesNotContain("Exception");
+    }
+  }
+
+  @Test
+  void versionAndHelpWork() {
+    Run version = run("--version");
+    Run help = run("--help");
+
+    assertThat(version.exit()).isZero();
+    assertThat(version.out()).startsWith("hf-webhooks 0.");
+    assertThat(help.out()).contains("serve").contains("list").contains("test");
+  }
+}

@@ -1,0 +1,186 @@
+package dev.hfwebhooks.handler;
+
+import static dev.hfwebhooks.testing.Fixtures.payload;
+import static dev.hfwebhooks.testing.Fixtures.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hfwebhooks.handler.Outcome.Result;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real GraalVM JavaScript. */
+class JsHandlerTest {
+  @TempDir Path dir;
+
+  private static final byte[] PUSH = payload("model-repo-content-update.json");
+
+  @Test
+  void thePayloadIsAPlainObjectAndTheReturnValueIsTheAnswer() throws Exception {
+    write(
+        dir,
+        "plain.js",
+        """
+        function handle(payload, context) {
+          const copy = { ...payload.repo };
+          return {
+            keys: Object.keys(payload),
+            isPlain: Object.getPrototypeOf(payload) === Object.prototype,
+            roundTrip: JSON.parse(JSON.stringify(payload)).repo.headSha,
+            spreadName: copy.name,
+            handler: context.handler,
+            hasDeliveryId: typeof context.deliveryId === "string" && context.deliveryId.length > 0,
+            userAgent: context.headers["user-agent"],
+          };
+        }
+        """);
+
+    Outcome outcome = HandlerRun.once(dir, "plain");
+
+    assertThat(outcome.result()).as(outcome.error()).isEqualTo(Result.SUCCEEDED);
+    assertThat(outcome.answer().json()).isTrue();
+    assertThat(outcome.answer().body())
+        .isEqualTo(
+            "{\"keys\":[\"event\",\"repo\",\"webhook\",\"updatedRefs\"],\"isPlain\":true,"
+                + "\"roundTrip\":\"9f2c4e1a7b3d5f608e1c2b4a6d8f0e3c5a7b9d1e\","
+                + "\"spreadName\":\"acme/sentiment-model\",\"handler\":\"plain\","
+                + "\"hasDeliveryId\":true,\"userAgent\":\"test\"}");
+  }
+
+  @Test
+  void anAsyncModuleExportIsAwaited() throws Exception {
+    write(
+        dir,
+        "mod.mjs",
+        """
+        const prefix = "repo:";
+        export default async function (payload) {
+          const name = await Promise.resolve(payload.repo.name);
+          return prefix + name;
+        }
+        """);
+    write(dir, "named.mjs", "export function handle(p) { return { type: p.repo.type }; }\n");
+
+    assertThat(HandlerRun.once(dir, "mod").answer().body())
+        .isEqualTo("\"repo:acme/sentiment-model\"");
+    assertThat(HandlerRun.once(dir, "named").answer().body()).isEqualTo("{\"type\":\"model\"}");
+  }
+
+  @Test
+  void undefinedGivesTheDefaultAnswerAndConsoleGoesToTheLog() throws Exception {
+    write(
+        dir,
+        "quiet.js",
+        """
+        function handle(payload) {
+          console.log("pushed", payload.repo.name);
+          console.error("to stderr");
+        }
+        """);
+    HandlerRun run = new HandlerRun();
+    try (Handlers handlers = new Handlers(HandlerScan.of(dir))) {
+      Outcome outcome = run.run(handlers, "quiet", PUSH, Duration.ofSeconds(10));
+
+      assertThat(outcome.answer().body())
+          .matches("\\{\"status\":\"ok\",\"delivery\":\"[0-9a-f-]{36}\"}");
+    }
+    assertThat(run.log).containsExactly("pushed acme/sentiment-model", "to stderr");
+  }
+
+  @Test
+  void aThrownErrorOrRejectedPromiseFailsWithItsMessage() throws Exception {
+    write(dir, "throws.js", "function handle() { throw new TypeError('bad input'); }\n");
+    write(dir, "rejects.js", "async function handle() { throw new Error('async boom'); }\n");
+    write(dir, "string.js", "function handle() { return Promise.reject('just a string'); }\n");
+
+    Outcome thrown = HandlerRun.once(dir, "throws");
+    Outcome rejected = HandlerRun.once(dir, "rejects");
+    Outcome string = HandlerRun.once(dir, "string");
+
+    assertThat(thrown.result()).isEqualTo(Result.FAILED);
+    assertThat(thrown.error()).isEqualTo("throws failed: TypeError: bad input");
+    assertThat(thrown.log()).anySatisfy(line -> assertThat(line).contains("throws.js"));
+    assertThat(rejected.error()).isEqualTo("rejects failed: Error: async boom");
+    assertThat(string.error()).isEqualTo("string failed: threw just a string");
+  }
+
+  @Test
+  void aSyntaxErrorSaysWhere() throws Exception {
+    write(dir, "broken.js", "function handle(payload) {\n  return {;\n}\n");
+
+    Outcome outcome = HandlerRun.once(dir, "broken");
+
+    assertThat(outcome.result()).isEqualTo(Result.FAILED);
+    assertThat(outcome.error()).startsWith("broken.js has a syntax error at line 2, column");
+  }
+
+  @Test
+  void aScriptWithoutHandleSaysWhatIsMissing() throws Exception {
+    write(dir, "nothing.js", "const x = 1;\n");
+
+    assertThat(HandlerRun.once(dir, "nothing").error())
+        .isEqualTo("nothing.js must define function handle(payload, context)");
+  }
+
+  @Test
+  void anEndlessLoopIsStoppedAtTheTimeoutAndTheHandlerKeepsWorking() throws Exception {
+    write(
+        dir,
+        "loop.js",
+        "function handle(p) { if (p.event.action === 'update') { while (true) {} } return 'ok'; }\n");
+    HandlerRun run = new HandlerRun();
+    try (Handlers handlers = new Handlers(HandlerScan.of(dir))) {
+      Outcome stuck = run.run(handlers, "loop", PUSH, Duration.ofSeconds(1));
+      Outcome next = run.run(handlers, "loop", payload("repo-create.json"), Duration.ofSeconds(10));
+
+      assertThat(stuck.result()).isEqualTo(Result.TIMED_OUT);
+      assertThat(stuck.error()).isEqualTo("loop timed out after 1 s and was stopped");
+      assertThat(next.result()).isEqualTo(Result.SUCCEEDED);
+      assertThat(next.answer().body()).isEqualTo("\"ok\"");
+    }
+  }
+
+  @Test
+  void aPromiseThatNeverSettlesIsATimeout() throws Exception {
+    write(dir, "pending.js", "function handle() { return new Promise(() => {}); }\n");
+
+    Outcome outcome = HandlerRun.once(dir, "pending");
+
+    assertThat(outcome.result()).isEqualTo(Result.TIMED_OUT);
+    assertThat(outcome.error()).contains("never settled");
+  }
+
+  @Test
+  void theSandboxHasNoJavaFilesProcessesOrEnvironment() throws Exception {
+    write(
+        dir,
+        "escape.js",
+        """
+        function handle() {
+          const tries = {
+            javaType: () => Java.type("java.lang.Runtime"),
+            polyglot: () => Polyglot.eval("python", "1"),
+            require: () => require("fs"),
+            load: () => load("/etc/passwd"),
+            process: () => process.env.HOME,
+            importClass: () => Packages.java.lang.System.getenv("HOME"),
+          };
+          const results = {};
+          for (const [name, attempt] of Object.entries(tries)) {
+            try {
+              results[name] = "ESCAPED: " + String(attempt());
+            } catch (e) {
+              results[name] = "blocked";
+            }
+          }
+          return results;
+        }
+        """);
+
+    Outcome outcome = HandlerRun.once(dir, "escape");
+
+    assertThat(outcome.result()).as(outcome.error()).isEqualTo(Result.SUCCEEDED);
+    assertThat(outcome.answer().body()).doesNotContain("ESCAPED");
+  }
+}
