@@ -29,6 +29,12 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 public final class WebhookServer implements AutoCloseable {
   private static final String DELIVERY_ID_HEADER = "X-Delivery-Id";
 
+  /**
+   * How long a stopping server waits for running deliveries: the time a container runtime (Docker,
+   * a Space) gives between SIGTERM and SIGKILL.
+   */
+  static final Duration MAX_DRAIN = Duration.ofSeconds(10);
+
   /** Methods that answer 405 on a webhook route (POST is the route itself). */
   private static final List<HandlerType> OTHER_METHODS =
       List.of(
@@ -231,14 +237,14 @@ public final class WebhookServer implements AutoCloseable {
   }
 
   /**
-   * Stops taking deliveries (new ones get 503), waits for those running to finish, for at most one
-   * delivery timeout plus the kill grace, ends any handler process still running, then stops the
-   * HTTP server.
+   * Stops taking deliveries (new ones get 503), waits for those running to finish, for at most
+   * {@link #MAX_DRAIN} (or the delivery timeout when shorter), ends any handler process still
+   * running, then stops the HTTP server.
    */
   @Override
   public void close() {
     inFlight.drain();
-    Duration grace = config.timeout().plusSeconds(3);
+    Duration grace = config.timeout().compareTo(MAX_DRAIN) < 0 ? config.timeout() : MAX_DRAIN;
     if (!inFlight.awaitIdle(grace)) {
       log.info("Deliveries still running after " + grace.toSeconds() + " s; stopping them.");
       handlers.terminateRunning(Duration.ofSeconds(1));

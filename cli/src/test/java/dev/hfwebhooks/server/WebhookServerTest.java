@@ -4,6 +4,7 @@ import static dev.hfwebhooks.testing.Fixtures.payload;
 import static dev.hfwebhooks.testing.Fixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hfwebhooks.testing.Fixtures;
 import dev.hfwebhooks.testing.ServerHarness;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -303,7 +304,7 @@ class WebhookServerTest {
           assertThat(response.statusCode()).isEqualTo(504);
           assertThat(response.body()).contains("slow timed out after 1 s");
           long child = Long.parseLong(Files.readString(pidFile).strip());
-          assertThat(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false))
+          assertThat(Fixtures.isRunning(child))
               .as("the handler's background child was ended too")
               .isFalse();
           // Timeout plus the TERM grace, with room for a slow machine: not a timing claim.

@@ -35,6 +35,20 @@ public final class Fixtures {
     }
   }
 
+  /**
+   * Whether process {@code pid} still runs. A zombie (ended, not yet reaped by whatever adopted it)
+   * counts as ended, though {@link ProcessHandle#isAlive()} still reports it.
+   */
+  public static boolean isRunning(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+      // The state letter follows the command name in parentheses.
+      return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+    } catch (IOException e) {
+      return false; // no such process
+    }
+  }
+
   public static String payloadText(String name) {
     return new String(payload(name), java.nio.charset.StandardCharsets.UTF_8);
   }
