@@ -165,7 +165,9 @@ class LauncherIT {
 
       assertThat(server.waitFor(120, TimeUnit.SECONDS)).isTrue();
       assertThat(rest).contains("Stopping: letting running deliveries finish").contains("Stopped.");
-      assertThat(rest).doesNotContain("it-secret");
+      assertThat(rest)
+          .doesNotContain("it-secret")
+          .contains("stuck was stopped: the server is shutting down");
       assertThat(Fixtures.isRunning(child))
           .as("the stuck handler's child was ended with the server")
           .isFalse();

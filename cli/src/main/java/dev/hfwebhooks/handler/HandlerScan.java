@@ -7,7 +7,6 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -116,13 +115,6 @@ public record HandlerScan(
         });
     return new HandlerScan(
         dir, List.copyOf(handlers), List.copyOf(skipped), List.copyOf(conflicts));
-  }
-
-  /** The handlers by name, in name order. */
-  public Map<String, HandlerFile> byName() {
-    Map<String, HandlerFile> map = new LinkedHashMap<>();
-    handlers.forEach(h -> map.put(h.name(), h));
-    return map;
   }
 
   /** Why {@code path} is not a handler, or null when it is one. */

@@ -2,6 +2,7 @@ package dev.hfwebhooks.handler;
 
 import dev.hfwebhooks.payload.Json;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -113,7 +114,7 @@ final class JsHandler implements Handler {
             .eval("js", CALL)
             .execute(
                 handle,
-                new String(delivery.body(), java.nio.charset.StandardCharsets.UTF_8),
+                new String(delivery.body(), StandardCharsets.UTF_8),
                 contextJson(delivery),
                 done);
       } finally {

@@ -1,6 +1,7 @@
 package dev.hfwebhooks.handler;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -54,7 +55,7 @@ final class LogLines {
   /** An output stream that turns the bytes written to it into lines (for JavaScript's console). */
   OutputStream asOutputStream() {
     return new OutputStream() {
-      private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+      private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
       @Override
       public synchronized void write(int b) {

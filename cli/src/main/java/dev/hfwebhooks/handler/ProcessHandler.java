@@ -87,6 +87,10 @@ final class ProcessHandler implements Handler {
         log.add("[hf-webhooks] answer cut at " + MAX_ANSWER_BYTES + " bytes");
       }
       int exit = process.exitValue();
+      if (supervisor.stoppedAtShutdown(process)) {
+        return Outcome.failed(
+            file.name() + " was stopped: the server is shutting down", log.tail());
+      }
       if (exit != 0) {
         return Outcome.failed("%s exited with status %d".formatted(file.name(), exit), log.tail());
       }

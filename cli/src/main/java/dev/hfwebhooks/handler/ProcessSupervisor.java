@@ -14,6 +14,7 @@ import java.util.stream.Stream;
  */
 final class ProcessSupervisor {
   private final Set<Process> running = ConcurrentHashMap.newKeySet();
+  private final Set<Process> stoppedAtShutdown = ConcurrentHashMap.newKeySet();
 
   Process start(ProcessBuilder builder) throws IOException {
     Process process = builder.start();
@@ -23,6 +24,12 @@ final class ProcessSupervisor {
 
   void forget(Process process) {
     running.remove(process);
+    stoppedAtShutdown.remove(process);
+  }
+
+  /** Whether {@code process} ended because {@link #terminateAll} stopped it. */
+  boolean stoppedAtShutdown(Process process) {
+    return stoppedAtShutdown.contains(process);
   }
 
   /**
@@ -50,6 +57,8 @@ final class ProcessSupervisor {
 
   /** Ends every process still running (server shutdown). */
   void terminateAll(Duration grace) {
-    List.copyOf(running).parallelStream().forEach(p -> terminate(p, grace));
+    List<Process> all = List.copyOf(running);
+    stoppedAtShutdown.addAll(all);
+    all.parallelStream().forEach(p -> terminate(p, grace));
   }
 }

@@ -122,7 +122,7 @@ public final class WebhookServer implements AutoCloseable {
         inFlight.leave();
       }
     } catch (HttpError e) {
-      ctx.status(e.status()).contentType("application/json").result(e.json());
+      respond(ctx, e);
       log.info(
           "POST /webhooks/%s %d %s (%s)"
               .formatted(name, e.status(), millis(start), e.getMessage()));
@@ -209,6 +209,10 @@ public final class WebhookServer implements AutoCloseable {
     if (error.status() == 405) {
       ctx.header("Allow", "POST");
     }
+    respond(ctx, error);
+  }
+
+  private static void respond(Context ctx, HttpError error) {
     ctx.status(error.status()).contentType("application/json").result(error.json());
   }
 

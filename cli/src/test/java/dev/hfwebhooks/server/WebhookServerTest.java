@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hfwebhooks.testing.Fixtures;
 import dev.hfwebhooks.testing.ServerHarness;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -249,7 +251,7 @@ class WebhookServerTest {
         1024,
         server -> {
           byte[] big = new byte[4096];
-          java.util.Arrays.fill(big, (byte) ' ');
+          Arrays.fill(big, (byte) ' ');
           HttpResponse<String> declared = server.post("echo", big);
           HttpResponse<String> chunked =
               server.send(
@@ -257,7 +259,7 @@ class WebhookServerTest {
                       .header("X-Webhook-Secret", ServerHarness.SECRET)
                       .POST(
                           HttpRequest.BodyPublishers.ofInputStream(
-                              () -> new java.io.ByteArrayInputStream(big))));
+                              () -> new ByteArrayInputStream(big))));
 
           assertThat(declared.statusCode()).isEqualTo(413);
           assertThat(declared.body()).contains("limit of 1 KiB (--max-body)");

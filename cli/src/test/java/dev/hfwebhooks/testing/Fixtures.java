@@ -2,6 +2,7 @@ package dev.hfwebhooks.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -50,6 +51,6 @@ public final class Fixtures {
   }
 
   public static String payloadText(String name) {
-    return new String(payload(name), java.nio.charset.StandardCharsets.UTF_8);
+    return new String(payload(name), StandardCharsets.UTF_8);
   }
 }
