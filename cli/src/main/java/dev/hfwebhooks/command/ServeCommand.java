@@ -6,6 +6,7 @@ import dev.hfwebhooks.server.ServerConfig;
 import dev.hfwebhooks.server.ServerLog;
 import dev.hfwebhooks.server.StartupMessage;
 import dev.hfwebhooks.server.WebhookServer;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
 import java.time.Duration;
@@ -90,16 +91,30 @@ final class ServeCommand implements Callable<Integer> {
       throw UserError.usage(e.getMessage());
     }
     HandlerScan scan = common.scanWithoutConflicts();
-    if (scan.handlers().isEmpty()) {
-      throw UserError.usage(
-          "no handlers in " + scan.dir() + ": add a .js, .mjs or .sh file (see hf-webhooks list)");
-    }
     PrintWriter out = spec.commandLine().getOut();
     Handlers handlers = new Handlers(scan);
-    WebhookServer server = start(config, handlers, new ServerLog(out));
+    ServerLog log = new ServerLog(out);
+    WebhookServer server = start(config, handlers, log);
     StartupMessage.lines(server.localUrl(), config.publicUrl(), config.hasSecret(), scan.handlers())
         .forEach(out::println);
+    if (scan.handlers().isEmpty()) {
+      out.println(
+          "No handlers in "
+              + scan.dir()
+              + " yet: add a .js, .mjs or .sh file; it is served as"
+              + " soon as it is saved.");
+    }
     out.flush();
+    try {
+      handlers.watch(log::info);
+    } catch (IOException e) {
+      log.info(
+          "warning: cannot watch "
+              + scan.dir()
+              + " ("
+              + e.getMessage()
+              + "); restart to pick up changes");
+    }
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -1,5 +1,7 @@
 package dev.hfwebhooks.handler;
 
+import java.util.Optional;
+
 /**
  * Runs one delivery. Every way a delivery comes in ({@code serve}, {@code test}) goes through this
  * interface, so a handler behaves the same under each.
@@ -7,7 +9,7 @@ package dev.hfwebhooks.handler;
  * <p>Implementations never throw for a handler's own failure: a crash, a non-zero exit or a timeout
  * is an {@link Outcome}. They must be safe to call from many threads at once.
  */
-public interface Handler {
+public interface Handler extends AutoCloseable {
   HandlerFile file();
 
   Outcome handle(Delivery delivery);
@@ -15,4 +17,18 @@ public interface Handler {
   default String name() {
     return file().name();
   }
+
+  /**
+   * What makes this handler unable to run as the file stands (a JavaScript syntax error, with its
+   * line and column), or empty when it looks ready. Checked without running the handler.
+   */
+  default Optional<String> problem() {
+    return Optional.empty();
+  }
+
+  /**
+   * Frees what the handler keeps between deliveries (warm contexts); deliveries in flight finish.
+   */
+  @Override
+  default void close() {}
 }

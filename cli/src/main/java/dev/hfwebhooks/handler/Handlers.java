@@ -1,47 +1,153 @@
 package dev.hfwebhooks.handler;
 
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
- * The runnable handlers of one folder, by name, and the runtimes behind them. Closing it ends every
- * handler process still running and the JavaScript engine.
+ * The runnable handlers of one folder, by name, and the runtimes behind them. With {@link #watch},
+ * the set follows the folder: a file added, removed or renamed takes effect within a second, and
+ * handlers whose file did not change keep their state (warm JavaScript contexts). Closing it ends
+ * every handler process still running and the JavaScript engine.
  */
 public final class Handlers implements AutoCloseable {
-  private final HandlerScan scan;
-  private final Map<String, Handler> byName = new LinkedHashMap<>();
+  /** Editors save in several steps (write, rename, chmod): changes this close are one change. */
+  private static final Duration SETTLE = Duration.ofMillis(100);
+
   private final ProcessSupervisor processes = new ProcessSupervisor();
   private final JsRuntime js = new JsRuntime();
+  private volatile Snapshot current;
+  private WatchService watcher;
+
+  /** One consistent view: the scan and the handler of each served file. */
+  private record Snapshot(HandlerScan scan, Map<String, Handler> byName) {}
 
   public Handlers(HandlerScan scan) {
-    this.scan = scan;
+    this.current = new Snapshot(scan, build(scan, Map.of()));
+  }
+
+  private Map<String, Handler> build(HandlerScan scan, Map<String, Handler> previous) {
+    Map<String, Handler> byName = new LinkedHashMap<>();
     for (HandlerFile file : scan.handlers()) {
+      Handler kept = previous.get(file.name());
       byName.put(
           file.name(),
-          file.kind() == HandlerKind.JS
-              ? new JsHandler(file, js)
-              : new ProcessHandler(file, processes));
+          kept != null && kept.file().equals(file)
+              ? kept
+              : file.kind() == HandlerKind.JS
+                  ? new JsHandler(file, js)
+                  : new ProcessHandler(file, processes));
     }
+    return Map.copyOf(byName);
   }
 
   public HandlerScan scan() {
-    return scan;
+    return current.scan();
   }
 
   public Optional<Handler> find(String name) {
-    return Optional.ofNullable(byName.get(name));
+    return Optional.ofNullable(current.byName().get(name));
   }
 
+  /** The handlers in name order. */
   public Collection<Handler> all() {
-    return byName.values();
+    Map<String, Handler> byName = current.byName();
+    return current.scan().handlers().stream().map(f -> byName.get(f.name())).toList();
+  }
+
+  /**
+   * Watches the folder and rescans it on every change, reporting what changed to {@code log}. A
+   * delivery already running keeps the handler it started with; the next one sees the new set.
+   */
+  public synchronized void watch(Consumer<String> log) throws IOException {
+    Path dir = current.scan().dir();
+    watcher = FileSystems.getDefault().newWatchService();
+    dir.register(
+        watcher,
+        StandardWatchEventKinds.ENTRY_CREATE,
+        StandardWatchEventKinds.ENTRY_DELETE,
+        StandardWatchEventKinds.ENTRY_MODIFY);
+    WatchService service = watcher;
+    Thread.ofPlatform()
+        .daemon()
+        .name("hf-webhooks-watch")
+        .start(
+            () -> {
+              try {
+                while (true) {
+                  WatchKey key = service.take();
+                  // Let a burst of events settle, then take them all as one change.
+                  Thread.sleep(SETTLE);
+                  do {
+                    key.pollEvents();
+                    key.reset();
+                  } while ((key = service.poll(10, TimeUnit.MILLISECONDS)) != null);
+                  rescan(log);
+                }
+              } catch (InterruptedException | ClosedWatchServiceException e) {
+                // Stopped.
+              }
+            });
+  }
+
+  /** Brings the set up to date with the folder and reports the difference. */
+  public synchronized void rescan(Consumer<String> log) {
+    Snapshot before = current;
+    HandlerScan scan;
+    try {
+      scan = HandlerScan.of(before.scan().dir());
+    } catch (IOException e) {
+      log.accept("error: " + e.getMessage() + "; still serving the handlers loaded before");
+      return;
+    }
+    Snapshot after = new Snapshot(scan, build(scan, before.byName()));
+    current = after;
+    before
+        .byName()
+        .forEach(
+            (name, handler) -> {
+              Handler now = after.byName().get(name);
+              if (now == null) {
+                log.accept("removed webhook POST /webhooks/" + name);
+              } else if (now != handler) {
+                log.accept(
+                    "reloaded webhook POST /webhooks/" + name + " (" + now.file().path() + ")");
+              }
+              if (now != handler) {
+                handler.close();
+              }
+            });
+    after.byName().keySet().stream()
+        .filter(name -> !before.byName().containsKey(name))
+        .forEach(name -> log.accept("added webhook POST /webhooks/" + name));
+    List<HandlerScan.Conflict> newConflicts =
+        scan.conflicts().stream().filter(c -> !before.scan().conflicts().contains(c)).toList();
+    newConflicts.forEach(c -> log.accept("error: " + c.message()));
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (watcher != null) {
+      try {
+        watcher.close();
+      } catch (IOException e) {
+        // Closing a watch service does not fail in a way worth reporting at shutdown.
+      }
+    }
     processes.terminateAll(ProcessHandler.KILL_GRACE);
+    current.byName().values().forEach(Handler::close);
     js.close();
   }
 

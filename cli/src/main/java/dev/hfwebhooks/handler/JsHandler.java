@@ -1,15 +1,18 @@
 package dev.hfwebhooks.handler;
 
+import dev.hfwebhooks.handler.JsRuntime.Stop;
 import dev.hfwebhooks.payload.Json;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.util.concurrent.ScheduledFuture;
+import java.util.Deque;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicReference;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
-import org.graalvm.polyglot.SourceSection;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.proxy.ProxyExecutable;
 
@@ -20,6 +23,11 @@ import org.graalvm.polyglot.proxy.ProxyExecutable;
  * <p>The payload reaches JavaScript as text and is turned into a plain object by {@code JSON.parse}
  * inside the context, so it behaves exactly as in Node (keys, spreading, stringify), unlike a proxy
  * of a Java object.
+ *
+ * <p>A context runs on one thread at a time, so each handler keeps a pool of warm contexts (the
+ * file evaluated, {@code handle} found): the pool grows to the number of deliveries that ran at
+ * once and stays there. A global a handler sets lives in one context of the pool: it may or may not
+ * be seen by the next delivery.
  */
 final class JsHandler implements Handler {
   /**
@@ -56,6 +64,9 @@ final class JsHandler implements Handler {
   private final HandlerFile file;
   private final JsRuntime runtime;
   private final boolean module;
+  private final Deque<Warm> idle = new ConcurrentLinkedDeque<>();
+  private volatile Code code;
+  private volatile boolean closed;
 
   JsHandler(HandlerFile file, JsRuntime runtime) {
     this.file = file;
@@ -68,63 +79,134 @@ final class JsHandler implements Handler {
     return file;
   }
 
+  /** The handler's text as last read, and its parsed source; contexts are made from one Code. */
+  private record Code(String text, Source source) {}
+
+  /** A context with the handler evaluated, ready to call; its console is redirected per call. */
+  private record Warm(Code code, Context context, Value call, Value handle, Console console) {}
+
   /** What {@code done} reported. */
   private record Settled(boolean ok, String text, String stack) {}
+
+  /** The console of a pooled context, pointed at the current delivery's log. */
+  private static final class Console extends OutputStream {
+    private volatile OutputStream target = OutputStream.nullOutputStream();
+
+    @Override
+    public void write(int b) throws IOException {
+      target.write(b);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) throws IOException {
+      target.write(bytes, offset, length);
+    }
+  }
+
+  @Override
+  public Optional<String> problem() {
+    try {
+      return runtime.syntaxError(current().source(), module);
+    } catch (IOException e) {
+      return Optional.of("cannot read " + file.path() + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The handler's code as the file holds it now. Reading it on every delivery costs a small file
+   * read and makes an edit take effect on the next delivery; contexts made from older code are
+   * dropped as they come back.
+   */
+  private Code current() throws IOException {
+    String text = Files.readString(file.path());
+    Code known = code;
+    if (known != null && known.text().equals(text)) {
+      return known;
+    }
+    synchronized (this) {
+      if (code == null || !code.text().equals(text)) {
+        code =
+            new Code(
+                text,
+                Source.newBuilder("js", text, file.path().getFileName().toString())
+                    .mimeType(module ? "application/javascript+module" : "application/javascript")
+                    .buildLiteral());
+        for (Warm stale; (stale = idle.poll()) != null; ) {
+          stale.context().close();
+        }
+      }
+      return code;
+    }
+  }
 
   @Override
   public Outcome handle(Delivery delivery) {
     LogLines log = new LogLines(delivery.log());
-    Source source;
+    Code now;
     try {
-      // Read on every delivery so an edit takes effect at once; the engine caches the parse of
-      // unchanged text, so this costs a file read, not a compile.
-      source =
-          Source.newBuilder(
-                  "js", Files.readString(file.path()), file.path().getFileName().toString())
-              .mimeType(module ? "application/javascript+module" : "application/javascript")
-              .build();
+      now = current();
     } catch (IOException e) {
       return Outcome.failed("cannot read " + file.path() + ": " + e.getMessage(), log.tail());
     }
-    AtomicReference<Settled> settled = new AtomicReference<>();
-    try (var console = log.asOutputStream();
-        Context context = runtime.newContext(module, console)) {
-      ScheduledFuture<?> cancel = runtime.cancelAfter(context, delivery.timeout().toMillis());
-      try {
-        Value exported = context.eval(source);
-        Value handle = handleFunction(context, exported);
-        if (handle == null) {
-          return Outcome.failed(
-              module
-                  ? file.path().getFileName()
-                      + " must export default function handle(payload, context)"
-                  : file.path().getFileName() + " must define function handle(payload, context)",
-              log.tail());
-        }
-        ProxyExecutable done =
-            args -> {
-              settled.set(
-                  new Settled(
-                      args[0].asBoolean(),
-                      args[1].isNull() ? null : args[1].asString(),
-                      args[2].isNull() ? null : args[2].asString()));
-              return null;
-            };
-        context
-            .eval("js", CALL)
-            .execute(
-                handle,
-                new String(delivery.body(), StandardCharsets.UTF_8),
-                contextJson(delivery),
-                done);
-      } finally {
-        cancel.cancel(false);
-      }
+    OutputStream console = log.asOutputStream();
+    Warm warm;
+    try {
+      warm = take(now, console);
     } catch (PolyglotException e) {
-      return failure(e, delivery, log);
-    } catch (IOException e) {
-      // Closing the console stream: nothing of value lost.
+      return e.isSyntaxError()
+          ? Outcome.failed(
+              JsRuntime.describeSyntaxError(file.path().getFileName().toString(), e), log.tail())
+          : failure(e, log);
+    } catch (MissingHandle e) {
+      return Outcome.failed(e.getMessage(), log.tail());
     }
+
+    AtomicReference<Settled> settled = new AtomicReference<>();
+    ProxyExecutable done =
+        args -> {
+          settled.set(
+              new Settled(
+                  args[0].asBoolean(),
+                  args[1].isNull() ? null : args[1].asString(),
+                  args[2].isNull() ? null : args[2].asString()));
+          return null;
+        };
+    Stop stopped;
+    warm.console().target = console;
+    try {
+      stopped =
+          runtime.run(
+              warm.context(),
+              delivery.timeout().toMillis(),
+              () ->
+                  warm.call()
+                      .execute(
+                          warm.handle(),
+                          new String(delivery.body(), StandardCharsets.UTF_8),
+                          contextJson(delivery),
+                          done));
+    } catch (PolyglotException e) {
+      // Not a cancellation: an engine error. The context may be damaged, so it is not reused.
+      warm.context().close(true);
+      return failure(e, log);
+    } finally {
+      warm.console().target = OutputStream.nullOutputStream();
+      try {
+        console.close(); // passes on a last line printed without a newline
+      } catch (IOException e) {
+        // In-memory stream: cannot fail.
+      }
+    }
+    if (stopped != null) {
+      return stopped == Stop.TIMEOUT
+          ? Outcome.timedOut(
+              "%s timed out after %s and was stopped"
+                  .formatted(file.name(), ProcessHandler.seconds(delivery.timeout())),
+              log.tail())
+          : Outcome.failed(
+              file.name() + " was stopped: the server was running out of memory", log.tail());
+    }
+    giveBack(warm);
     Settled result = settled.get();
     if (result == null) {
       // No event loop runs after handle returns, so a Promise still pending now never settles.
@@ -137,6 +219,48 @@ final class JsHandler implements Handler {
       return Outcome.failed(file.name() + " failed: " + result.text(), log.tail());
     }
     return Outcome.succeeded(Outcome.Answer.of(result.text(), delivery.id()), log.tail());
+  }
+
+  /** A file that evaluates but does not provide the function. */
+  private static final class MissingHandle extends Exception {
+    MissingHandle(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private Warm take(Code now, OutputStream out) throws MissingHandle {
+    for (Warm warm; (warm = idle.poll()) != null; ) {
+      if (warm.code() == now) {
+        return warm;
+      }
+      warm.context().close();
+    }
+    Console console = new Console();
+    console.target = out; // what the file prints as it loads belongs to this delivery's log
+    Context context = runtime.newContext(module, console);
+    try {
+      Value exported = context.eval(now.source());
+      Value handle = handleFunction(context, exported);
+      if (handle == null) {
+        throw new MissingHandle(
+            module
+                ? file.path().getFileName()
+                    + " must export default function handle(payload, context)"
+                : file.path().getFileName() + " must define function handle(payload, context)");
+      }
+      return new Warm(now, context, context.eval("js", CALL), handle, console);
+    } catch (MissingHandle | RuntimeException e) {
+      context.close();
+      throw e;
+    }
+  }
+
+  private void giveBack(Warm warm) {
+    if (warm.code() == code && !closed) {
+      idle.push(warm);
+    } else {
+      warm.context().close();
+    }
   }
 
   private Value handleFunction(Context context, Value exported) {
@@ -157,24 +281,8 @@ final class JsHandler implements Handler {
     return Json.write(context);
   }
 
-  private Outcome failure(PolyglotException e, Delivery delivery, LogLines log) {
-    if (e.isCancelled()) {
-      return Outcome.timedOut(
-          "%s timed out after %s and was stopped"
-              .formatted(file.name(), ProcessHandler.seconds(delivery.timeout())),
-          log.tail());
-    }
-    if (e.isSyntaxError()) {
-      SourceSection at = e.getSourceLocation();
-      String where =
-          at == null
-              ? ""
-              : " at line %d, column %d".formatted(at.getStartLine(), at.getStartColumn());
-      return Outcome.failed(
-          "%s has a syntax error%s: %s".formatted(file.path().getFileName(), where, e.getMessage()),
-          log.tail());
-    }
-    if (e.isGuestException() && e.getGuestObject() != null) {
+  private Outcome failure(PolyglotException e, LogLines log) {
+    if (e.isGuestException()) {
       log.add(String.valueOf(e.getMessage()));
       e.getPolyglotStackTrace()
           .forEach(
@@ -185,5 +293,13 @@ final class JsHandler implements Handler {
               });
     }
     return Outcome.failed(file.name() + " failed: " + e.getMessage(), log.tail());
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (Warm warm; (warm = idle.poll()) != null; ) {
+      warm.context().close();
+    }
   }
 }

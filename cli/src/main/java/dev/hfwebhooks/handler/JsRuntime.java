@@ -1,25 +1,68 @@
 package dev.hfwebhooks.handler;
 
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.EnvironmentAccess;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.PolyglotAccess;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.SourceSection;
+import org.graalvm.polyglot.io.IOAccess;
 
 /**
  * The GraalVM JavaScript engine shared by every JS handler, started on first use so that commands
  * and servers without JS handlers never pay for it.
  *
- * <p>Contexts made here are sandboxed: no host classes, files, processes, threads, environment or
- * native code, and no other language (the {@link Context.Builder} defaults, kept on purpose).
+ * <p>It also guards what GraalVM's community edition cannot bound by itself: a run past its timeout
+ * is cancelled, and when the heap runs low the run that has allocated the most is cancelled before
+ * it takes the whole server down.
  */
 public final class JsRuntime implements AutoCloseable {
+  /** Past this share of the maximum heap, the largest running allocator is stopped. */
+  static final double HEAP_LIMIT = 0.85;
+
+  private static final long GUARD_PERIOD_MS = 50;
+  private static final int LOW_HEAP_CHECKS = 3;
+
   private Engine engine;
   private final ScheduledExecutorService watchdog =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().daemon().name("hf-webhooks-js-watchdog").unstarted(r));
+  private final Map<Context, Run> running = new ConcurrentHashMap<>();
+  private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+  private final com.sun.management.ThreadMXBean threads =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+  private ScheduledFuture<?> guard;
+  private int lowHeapChecks;
+
+  /** Why a run was cancelled from outside, for its outcome. */
+  enum Stop {
+    TIMEOUT,
+    MEMORY
+  }
+
+  /** One execution in progress: its thread's allocation counter at start, and any stop. */
+  private static final class Run {
+    final long thread;
+    final long allocatedAtStart;
+    volatile Stop stop;
+
+    Run(long thread, long allocatedAtStart) {
+      this.thread = thread;
+      this.allocatedAtStart = allocatedAtStart;
+    }
+  }
 
   private synchronized Engine engine() {
     if (engine == null) {
@@ -30,13 +73,35 @@ public final class JsRuntime implements AutoCloseable {
               .option("engine.WarnInterpreterOnly", "false")
               .logHandler(OutputStream.nullOutputStream())
               .build();
+      guard =
+          watchdog.scheduleWithFixedDelay(
+              this::stopLargestAllocatorIfHeapIsLow,
+              GUARD_PERIOD_MS,
+              GUARD_PERIOD_MS,
+              TimeUnit.MILLISECONDS);
     }
     return engine;
   }
 
-  /** A fresh sandboxed context on the shared engine, its console going to {@code console}. */
+  /**
+   * A sandboxed context on the shared engine, its console going to {@code console}. Every access is
+   * spelled out rather than left to the builder's defaults, so the sandbox is visible here: no host
+   * classes or objects, files, processes, threads, environment, native code or other languages.
+   */
   Context newContext(boolean module, OutputStream console) {
-    Context.Builder builder = Context.newBuilder("js").engine(engine()).out(console).err(console);
+    Context.Builder builder =
+        Context.newBuilder("js")
+            .engine(engine())
+            .out(console)
+            .err(console)
+            .allowHostAccess(HostAccess.NONE)
+            .allowHostClassLookup(className -> false)
+            .allowIO(IOAccess.NONE)
+            .allowCreateProcess(false)
+            .allowCreateThread(false)
+            .allowNativeAccess(false)
+            .allowEnvironmentAccess(EnvironmentAccess.NONE)
+            .allowPolyglotAccess(PolyglotAccess.NONE);
     if (module) {
       // Makes eval of a module return its namespace, so the default export can be called.
       builder.option("js.esm-eval-returns-exports", "true");
@@ -44,23 +109,117 @@ public final class JsRuntime implements AutoCloseable {
     return builder.build();
   }
 
-  /** Cancels {@code context} (from another thread) if it is still running after {@code millis}. */
-  ScheduledFuture<?> cancelAfter(Context context, long millis) {
-    return watchdog.schedule(
-        () -> {
-          try {
-            context.close(true);
-          } catch (RuntimeException e) {
-            // Already closed: the run ended just in time.
-          }
-        },
-        millis,
-        TimeUnit.MILLISECONDS);
+  /**
+   * Parses {@code source} without running it: empty when it is valid, else the syntax error with
+   * its line and column (what {@code list} and the landing page show).
+   */
+  Optional<String> syntaxError(Source source, boolean module) {
+    try (Context context = newContext(module, OutputStream.nullOutputStream())) {
+      context.parse(source);
+      return Optional.empty();
+    } catch (PolyglotException e) {
+      if (!e.isSyntaxError()) {
+        throw e;
+      }
+      return Optional.of(describeSyntaxError(source.getName(), e));
+    }
+  }
+
+  static String describeSyntaxError(String fileName, PolyglotException e) {
+    SourceSection at = e.getSourceLocation();
+    String where =
+        at == null
+            ? ""
+            : " at line %d, column %d".formatted(at.getStartLine(), at.getStartColumn());
+    // GraalJS writes "SyntaxError: file:line:column explanation", then the line and a caret;
+    // the location is said above, so keep only the explanation.
+    String message =
+        String.valueOf(e.getMessage())
+            .lines()
+            .findFirst()
+            .orElse("")
+            .replaceFirst("^SyntaxError: ", "")
+            .replaceFirst("^\\S+:\\d+:\\d+ ", "");
+    return "%s has a syntax error%s: %s".formatted(fileName, where, message);
+  }
+
+  /**
+   * Runs {@code body} in {@code context} (on the calling thread), cancelling it if it runs past
+   * {@code timeoutMillis} or when memory runs low. Returns null when it finished by itself, else
+   * why it was stopped; a stopped context is closed and must not be used again.
+   */
+  Stop run(Context context, long timeoutMillis, Runnable body) {
+    long thread = Thread.currentThread().threadId();
+    Run run = new Run(thread, threads.getThreadAllocatedBytes(thread));
+    running.put(context, run);
+    ScheduledFuture<?> timeout =
+        watchdog.schedule(
+            () -> cancel(context, run, Stop.TIMEOUT), timeoutMillis, TimeUnit.MILLISECONDS);
+    try {
+      body.run();
+    } catch (PolyglotException e) {
+      if (!(e.isCancelled() && run.stop != null)) {
+        throw e;
+      }
+    } finally {
+      running.remove(context);
+      // If the watchdog has already started to cancel, the context is (being) closed: report it.
+      if (!timeout.cancel(false) && run.stop == null) {
+        run.stop = Stop.TIMEOUT;
+      }
+    }
+    return run.stop;
+  }
+
+  private static void cancel(Context context, Run run, Stop why) {
+    if (run.stop != null) {
+      return;
+    }
+    run.stop = why;
+    try {
+      context.close(true);
+    } catch (RuntimeException e) {
+      // Already closed: the run ended just in time.
+    }
+  }
+
+  /**
+   * GraalVM community has no per-context heap limit, so this approximates one: when the heap is
+   * nearly full even after the JVM's own collections, the run whose thread allocated the most since
+   * it started is the likely culprit, and stopping it saves the other deliveries.
+   */
+  private void stopLargestAllocatorIfHeapIsLow() {
+    if (running.isEmpty()) {
+      return;
+    }
+    long max = memory.getHeapMemoryUsage().getMax();
+    if (max <= 0 || memory.getHeapMemoryUsage().getUsed() < HEAP_LIMIT * max) {
+      lowHeapChecks = 0;
+      return;
+    }
+    // A heap full of garbage is normal just before a collection; only a heap that stays full
+    // across several checks (and so across collections) means live data is piling up.
+    if (++lowHeapChecks < LOW_HEAP_CHECKS) {
+      return;
+    }
+    lowHeapChecks = 0;
+    running.entrySet().stream()
+        .max(
+            (a, b) ->
+                Long.compare(
+                    threads.getThreadAllocatedBytes(a.getValue().thread)
+                        - a.getValue().allocatedAtStart,
+                    threads.getThreadAllocatedBytes(b.getValue().thread)
+                        - b.getValue().allocatedAtStart))
+        .ifPresent(e -> cancel(e.getKey(), e.getValue(), Stop.MEMORY));
   }
 
   @Override
   public synchronized void close() {
     watchdog.shutdownNow();
+    if (guard != null) {
+      guard.cancel(false);
+    }
     if (engine != null) {
       engine.close(true);
       engine = null;

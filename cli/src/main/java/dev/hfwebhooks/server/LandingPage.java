@@ -1,7 +1,9 @@
 package dev.hfwebhooks.server;
 
+import dev.hfwebhooks.handler.Handler;
 import dev.hfwebhooks.handler.HandlerFile;
 import dev.hfwebhooks.handler.HandlerScan;
+import dev.hfwebhooks.handler.Handlers;
 
 /**
  * The page at {@code /}: what this server is, its webhooks with the URLs to register, and how to
@@ -10,22 +12,36 @@ import dev.hfwebhooks.handler.HandlerScan;
 final class LandingPage {
   private LandingPage() {}
 
-  static String render(String baseUrl, boolean hasSecret, HandlerScan scan) {
+  static String render(String baseUrl, boolean hasSecret, Handlers handlers) {
+    HandlerScan scan = handlers.scan();
     StringBuilder rows = new StringBuilder();
-    for (HandlerFile h : scan.handlers()) {
+    for (Handler handler : handlers.all()) {
+      HandlerFile h = handler.file();
+      String state =
+          handler
+              .problem()
+              .map(p -> "<span class=\"broken\">broken: " + escape(p) + "</span>")
+              .orElse("ready");
       rows.append(
           """
-              <tr><td>%s</td><td><code>POST %s</code></td><td>%s</td><td><code>%s</code></td></tr>
+              <tr><td>%s</td><td><code>POST %s</code></td><td>%s</td><td>%s</td><td><code>%s</code></td></tr>
           """
               .formatted(
                   escape(h.name()),
                   escape(baseUrl + h.route()),
                   escape(h.kind().label()),
+                  state,
                   escape(h.path().getFileName().toString())));
     }
     if (scan.handlers().isEmpty()) {
-      rows.append("<tr><td colspan=\"4\">No handlers in this folder.</td></tr>\n");
+      rows.append("<tr><td colspan=\"5\">No handlers in this folder yet.</td></tr>\n");
     }
+    scan.conflicts()
+        .forEach(
+            c ->
+                rows.append(
+                    "<tr><td>%s</td><td colspan=\"4\"><span class=\"broken\">not served: %s</span></td></tr>\n"
+                        .formatted(escape(c.name()), escape(c.message()))));
     StringBuilder skipped = new StringBuilder();
     scan.skipped()
         .forEach(
@@ -54,6 +70,7 @@ final class LandingPage {
           code { background: #f6f8fa; padding: .1rem .3rem; border-radius: 4px; word-break: break-all; }
           .warn { background: #fff8c5; padding: .6rem; border-radius: 6px; }
           .ok { background: #dafbe1; padding: .6rem; border-radius: 6px; }
+          .broken { color: #a40e26; font-weight: 600; }
         </style>
         </head>
         <body>
@@ -63,7 +80,7 @@ final class LandingPage {
         %s
         <h2>Webhooks</h2>
         <table>
-          <thead><tr><th>Name</th><th>URL</th><th>Kind</th><th>File</th></tr></thead>
+          <thead><tr><th>Name</th><th>URL</th><th>Kind</th><th>State</th><th>File</th></tr></thead>
           <tbody>
         %s  </tbody>
         </table>

@@ -233,7 +233,7 @@ public final class WebhookServer implements AutoCloseable {
       base = host == null || host.isBlank() ? localUrl() : ctx.scheme() + "://" + host;
     }
     ctx.contentType("text/html; charset=utf-8")
-        .result(LandingPage.render(base, config.hasSecret(), handlers.scan()));
+        .result(LandingPage.render(base, config.hasSecret(), handlers));
   }
 
   private static String millis(long startNanos) {

@@ -70,8 +70,27 @@ class CliTest {
         .isEqualTo(
             "[{\"name\":\"deploy\",\"route\":\"/webhooks/deploy\",\"kind\":\"process\",\"path\":\""
                 + dir.resolve("deploy.sh")
-                + "\"}]");
+                + "\",\"state\":\"ready\"}]");
     assertThat(run.err()).contains("skipped " + dir.resolve("notes.txt"));
+  }
+
+  @Test
+  void listShowsABrokenJavaScriptHandlerWithWhereItBrokeAndExits1() {
+    write(dir, "ok.js", "function handle() {}\n");
+    write(dir, "bad.js", "function handle() {\n  return [;\n}\n");
+
+    Run table = run("list", "--dir", dir.toString());
+    Run json = run("list", "--json", "--dir", dir.toString());
+
+    assertThat(table.exit()).isEqualTo(ExitCode.FAILURE);
+    assertThat(table.out())
+        .containsPattern(
+            "bad +POST /webhooks/bad +js +\\S+bad.js +broken: bad.js has a syntax error at line 2, column \\d+")
+        .containsPattern("ok +POST /webhooks/ok +js +\\S+ok.js +ready");
+    assertThat(json.exit()).isEqualTo(ExitCode.FAILURE);
+    assertThat(json.out())
+        .contains("\"state\":\"broken\",\"problem\":\"bad.js has a syntax error at line 2")
+        .contains("\"state\":\"ready\"");
   }
 
   @Test
@@ -192,16 +211,6 @@ class CliTest {
     assertThat(timeout.err()).isEqualTo("error: --timeout must be at least 1 second, not 0\n");
     assertThat(unknown.exit()).isEqualTo(ExitCode.USAGE);
     assertThat(unknown.err()).contains("Did you mean: hf-webhooks serve?");
-  }
-
-  @Test
-  void servingAnEmptyFolderIsExit2() {
-    write(dir, "notes.txt", "x");
-
-    Run run = run("serve", "--port", "0", "--dir", dir.toString());
-
-    assertThat(run.exit()).isEqualTo(ExitCode.USAGE);
-    assertThat(run.err()).contains("no handlers in " + dir);
   }
 
   @Test

@@ -7,6 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hfwebhooks.handler.Outcome.Result;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -182,5 +187,87 @@ class JsHandlerTest {
 
     assertThat(outcome.result()).as(outcome.error()).isEqualTo(Result.SUCCEEDED);
     assertThat(outcome.answer().body()).doesNotContain("ESCAPED");
+  }
+
+  @Test
+  void warmContextsAreReusedAndAnEditTakesEffectOnTheNextDelivery() throws Exception {
+    Path file =
+        write(dir, "count.js", "let n = 0;\nfunction handle() { n++; return { v: 1, n }; }\n");
+    HandlerRun run = new HandlerRun();
+    try (Handlers handlers = new Handlers(HandlerScan.of(dir))) {
+      Outcome first = run.run(handlers, "count", PUSH, Duration.ofSeconds(10));
+      Outcome second = run.run(handlers, "count", PUSH, Duration.ofSeconds(10));
+      write(dir, "count.js", "let n = 0;\nfunction handle() { n++; return { v: 2, n }; }\n");
+      Outcome edited = run.run(handlers, "count", PUSH, Duration.ofSeconds(10));
+
+      assertThat(first.answer().body()).isEqualTo("{\"v\":1,\"n\":1}");
+      assertThat(second.answer().body()).as("same warm context").isEqualTo("{\"v\":1,\"n\":2}");
+      assertThat(edited.answer().body())
+          .as("fresh context from the edited file")
+          .isEqualTo("{\"v\":2,\"n\":1}");
+    }
+    assertThat(file).exists();
+  }
+
+  @Test
+  void concurrentDeliveriesEachGetTheirOwnAnswer() throws Exception {
+    write(
+        dir,
+        "echo.js",
+        "function handle(p, c) { let s = 0; for (let i = 0; i < 10000; i++) s += i; return c.deliveryId; }\n");
+    try (Handlers handlers = new Handlers(HandlerScan.of(dir));
+        ExecutorService pool = Executors.newFixedThreadPool(8)) {
+      List<Future<Boolean>> results = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        results.add(
+            pool.submit(
+                () -> {
+                  Delivery delivery =
+                      new Delivery(
+                          Delivery.newId(),
+                          PUSH,
+                          dev.hfwebhooks.payload.PayloadParser.parse(PUSH),
+                          java.util.Map.of(),
+                          Duration.ofSeconds(30),
+                          line -> {});
+                  Outcome outcome =
+                      DeliveryRunner.run(handlers.find("echo").orElseThrow(), delivery);
+                  return outcome.succeeded()
+                      && outcome.answer().body().equals("\"" + delivery.id() + "\"");
+                }));
+      }
+      for (Future<Boolean> result : results) {
+        assertThat(result.get()).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void aSyntaxErrorIsReportedWithoutRunningTheFile() throws Exception {
+    write(dir, "broken.js", "function handle(payload) {\n  return {;\n}\n");
+    write(dir, "fine.mjs", "console.log('never printed: not run');\nexport default () => 1;\n");
+
+    try (Handlers handlers = new Handlers(HandlerScan.of(dir))) {
+      assertThat(handlers.find("broken").orElseThrow().problem())
+          .hasValueSatisfying(
+              p ->
+                  assertThat(p)
+                      .matches("broken\\.js has a syntax error at line 2, column \\d+: .+"));
+      assertThat(handlers.find("fine").orElseThrow().problem()).isEmpty();
+    }
+  }
+
+  @Test
+  void whatTheFilePrintsAsItLoadsGoesToTheFirstDeliverysLog() throws Exception {
+    write(
+        dir,
+        "loud.js",
+        "console.log('loading');\nfunction handle() { console.log('handling'); }\n");
+    HandlerRun run = new HandlerRun();
+    try (Handlers handlers = new Handlers(HandlerScan.of(dir))) {
+      run.run(handlers, "loud", PUSH, Duration.ofSeconds(10));
+      run.run(handlers, "loud", PUSH, Duration.ofSeconds(10));
+    }
+    assertThat(run.log).containsExactly("loading", "handling", "handling");
   }
 }

@@ -67,6 +67,7 @@ class WebhookServerTest {
         "module.mjs",
         "export default async function (payload) { return { scope: payload.event.scope }; }\n");
     write(handlers, "README.md", "# notes, never served\n");
+    write(handlers, "broken.js", "function handle(p) {\n  return {;\n}\n");
   }
 
   static Stream<Arguments> scenarios() {
@@ -152,6 +153,13 @@ class WebhookServerTest {
             200,
             "\\{\"scope\":\"repo.content\"}",
             "module 200"),
+        Arguments.of(
+            "broken",
+            push,
+            ServerHarness.SECRET,
+            500,
+            "broken.js has a syntax error at line 2, column \\d+",
+            "broken 500"),
         Arguments.of("README", push, ServerHarness.SECRET, 404, "No webhook named", "README 404"));
   }
 
@@ -349,7 +357,8 @@ class WebhookServerTest {
               .contains("A secret is set")
               .doesNotContain(ServerHarness.SECRET)
               .contains("https://huggingface.co/settings/webhooks")
-              .contains("README.md");
+              .contains("README.md")
+              .containsPattern("<td>broken</td>.*broken: broken.js has a syntax error at line 2");
         });
   }
 
@@ -361,7 +370,7 @@ class WebhookServerTest {
           HttpResponse<String> health =
               server.send(HttpRequest.newBuilder(URI.create(server.url("/healthz"))).GET());
           assertThat(health.statusCode()).isEqualTo(200);
-          assertThat(health.body()).contains("\"status\":\"ok\"").contains("\"webhooks\":9");
+          assertThat(health.body()).contains("\"status\":\"ok\"").contains("\"webhooks\":10");
         });
   }
 
