@@ -19,27 +19,35 @@ record Redactor(List<String> secrets) {
   private static final Pattern SENSITIVE =
       Pattern.compile("(?i).*(token|secret|password|passwd|key|auth|credential).*");
 
-  /** Shorter values (a flag's "1", a region "eu") would mask ordinary words. */
-  private static final int MIN_LENGTH = 6;
+  /**
+   * A guessed secret shorter than this (a flag's "1", a region "eu") is more likely an ordinary
+   * word than a secret, and masking it would garble every line.
+   */
+  private static final int MIN_GUESSED_LENGTH = 6;
 
   Redactor {
     // Longest first, so a secret that contains another is masked whole.
     secrets =
         secrets.stream()
-            .filter(s -> s != null && s.length() >= MIN_LENGTH)
+            .filter(s -> s != null && !s.isEmpty())
             .distinct()
             .sorted(Comparator.comparingInt(String::length).reversed())
             .toList();
   }
 
-  /** Secrets from the client's environment, its command line, and {@code others}. */
-  static Redactor of(Map<String, String> env, List<String> command, Collection<String> others) {
+  /**
+   * Secrets guessed from the client's environment and command line, and {@code known} ones (the
+   * webhook secret), masked whatever their length.
+   */
+  static Redactor of(Map<String, String> env, List<String> command, Collection<String> known) {
     Stream<String> fromEnv =
         env.entrySet().stream()
             .filter(e -> SENSITIVE.matcher(e.getKey()).matches())
             .map(Map.Entry::getValue);
-    return new Redactor(
-        Stream.of(fromEnv, fromCommand(command), others.stream()).flatMap(s -> s).toList());
+    Stream<String> guessed =
+        Stream.concat(fromEnv, fromCommand(command))
+            .filter(s -> s != null && s.length() >= MIN_GUESSED_LENGTH);
+    return new Redactor(Stream.concat(guessed, known.stream()).toList());
   }
 
   /** Values of {@code --authtoken X} and {@code --token=X} style options. */

@@ -48,14 +48,15 @@ class TunnelSpecTest {
   }
 
   @Test
-  void redactorMasksSensitiveVariablesAndOptionValues() {
+  void redactorMasksSensitiveVariablesOptionValuesAndTheWebhookSecret() {
     Redactor redactor =
         Redactor.of(
             Map.of("NGROK_AUTHTOKEN", "2abcDEF_token", "HOME", "/home/someone", "HF_TOKEN", "x"),
             List.of("ngrok", "http", "7860", "--authtoken", "cli-token-1", "--api-key=key-12345"),
-            List.of("webhook-secret"));
+            List.of("webhook-secret", "s3"));
 
-    assertThat(redactor.apply("2abcDEF_token cli-token-1 key-12345 webhook-secret /home/someone x"))
-        .isEqualTo("[hidden] [hidden] [hidden] [hidden] /home/someone x");
+    assertThat(
+            redactor.apply("2abcDEF_token cli-token-1 key-12345 webhook-secret /home/someone x s3"))
+        .isEqualTo("[hidden] [hidden] [hidden] [hidden] /home/someone x [hidden]");
   }
 }
