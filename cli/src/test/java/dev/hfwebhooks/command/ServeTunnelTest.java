@@ -41,8 +41,10 @@ class ServeTunnelTest {
   }
 
   @Test
-  void theTunnelsUrlIsPrintedForEachWebhookAndItsLossStopsTheServer() throws Exception {
+  void theServerAnswersLocallyThenPrintsTheTunnelsUrlAndStopsWhenTheTunnelIsLost()
+      throws Exception {
     Path lt = StandInClients.dropping(bin);
+    Files.createFile(bin.resolve("hold")); // no URL until the test says so
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cmd = HfWebhooksCommand.commandLine();
@@ -62,15 +64,22 @@ class ServeTunnelTest {
                     "--verbose",
                     "--tunnel-command",
                     lt + " --port {port}"));
+    HttpClient client = HttpClient.newHttpClient();
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (!out.toString().contains("Go to https://huggingface.co/settings/webhooks")) {
-        assertThat(serve).as(out + "\n" + err).isNotDone();
-        assertThat(System.nanoTime()).as("start-up lines: " + out).isLessThan(deadline);
-        Thread.sleep(20);
-      }
+      awaitOutput(serve, out, err, "Opening a public URL with ");
       Matcher local = LOCAL_URL.matcher(out.toString());
       assertThat(local.find()).as(out.toString()).isTrue();
+      HttpResponse<String> before =
+          client.send(
+              HttpRequest.newBuilder(URI.create(local.group(1) + "/")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(before.body())
+          .as("served locally while the tunnel opens")
+          .contains("POST " + local.group(1) + "/webhooks/deploy");
+
+      Files.delete(bin.resolve("hold"));
+      awaitOutput(serve, out, err, "Go to https://huggingface.co/settings/webhooks");
+
       assertThat(out.toString())
           .contains("Opening a public URL with " + lt + "...\n")
           .contains("Running on public URL: " + LOCALTUNNEL_URL + "\n")
@@ -80,10 +89,9 @@ class ServeTunnelTest {
           .doesNotContain("  - POST " + local.group(1));
       assertThat(StandInClients.args(bin, "lt")).isEqualTo("--port " + local.group(2));
       HttpResponse<String> page =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create(local.group(1) + "/")).build(),
-                  HttpResponse.BodyHandlers.ofString());
+          client.send(
+              HttpRequest.newBuilder(URI.create(local.group(1) + "/")).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(page.body()).contains("POST " + LOCALTUNNEL_URL + "/webhooks/deploy");
 
       Files.createFile(bin.resolve("drop"));
@@ -106,9 +114,22 @@ class ServeTunnelTest {
                   + " settings)\n");
       assertRefused(local.group(1));
     } finally {
+      client.shutdownNow(); // an idle keep-alive connection would hold up the server's stop
+      Files.deleteIfExists(bin.resolve("hold"));
       if (!serve.isDone()) {
         Files.writeString(bin.resolve("drop"), ""); // ends the stand-in, and so serve
       }
+    }
+  }
+
+  private static void awaitOutput(
+      CompletableFuture<Integer> serve, StringWriter out, StringWriter err, String text)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!out.toString().contains(text)) {
+      assertThat(serve).as(out + "\n" + err).isNotDone();
+      assertThat(System.nanoTime()).as("waiting for " + text + " in: " + out).isLessThan(deadline);
+      Thread.sleep(20);
     }
   }
 

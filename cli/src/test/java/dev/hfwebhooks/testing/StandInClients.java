@@ -93,20 +93,21 @@ public final class StandInClients {
   }
 
   /**
-   * localtunnel's {@code lt}: gives its URL, then loses its connection and exits 3 once a file
-   * named {@code drop} appears beside it.
+   * localtunnel's {@code lt}: gives its URL (once a file named {@code hold} beside it is gone, if
+   * there is one), then loses its connection and exits 3 once a file named {@code drop} appears.
    */
   public static Path dropping(Path dir) {
     return write(
         dir,
         "lt",
         """
+        while [ -e '%s' ]; do sleep 0.1; done
         echo 'your url is: %s'
         while [ ! -e '%s' ]; do sleep 0.1; done
         echo 'Error: connection refused: localtunnel.me:41234 (check your firewall settings)' >&2
         exit 3
         """
-            .formatted(LOCALTUNNEL_URL, dir.resolve("drop")));
+            .formatted(dir.resolve("hold"), LOCALTUNNEL_URL, dir.resolve("drop")));
   }
 
   /** The pid a stand-in wrote (it writes it before printing anything). */
