@@ -3,8 +3,10 @@ package dev.hfwebhooks;
 import static dev.hfwebhooks.testing.Fixtures.payload;
 import static dev.hfwebhooks.testing.Fixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.hfwebhooks.testing.Fixtures;
+import dev.hfwebhooks.testing.StandInClients;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -17,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -51,16 +54,25 @@ class LauncherIT {
   }
 
   static ProcessBuilder bare(List<String> command) {
+    return bare(command, Map.of());
+  }
+
+  static ProcessBuilder bare(List<String> command, Map<String, String> env) {
     ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile());
     builder.environment().clear();
     builder.environment().put("PATH", "/usr/bin:/bin");
     builder.environment().put("HOME", home.toString());
     builder.environment().put("PREFIX", prefix.toString());
+    builder.environment().putAll(env);
     return builder;
   }
 
   static Result run(List<String> command) throws Exception {
-    Process process = bare(command).start();
+    return run(command, Map.of());
+  }
+
+  static Result run(List<String> command, Map<String, String> env) throws Exception {
+    Process process = bare(command, env).start();
     CompletableFuture<String> err =
         CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
     String out = read(process.getInputStream());
@@ -173,6 +185,147 @@ class LauncherIT {
           .isFalse();
     } finally {
       server.destroyForcibly();
+    }
+  }
+
+  /** A running {@code serve} and the lines it printed up to its list of webhooks. */
+  record Serving(Process process, BufferedReader out, List<String> lines) {
+    /** The lines printed after those read so far, to its end. */
+    String rest() throws IOException {
+      StringBuilder rest = new StringBuilder();
+      for (String line = out.readLine(); line != null; line = out.readLine()) {
+        rest.append(line).append('\n');
+      }
+      return rest.toString();
+    }
+  }
+
+  static Serving serve(Path handlers, Map<String, String> env, String... options)
+      throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(launcher.toString(), "serve", "--port", "0", "--dir", handlers.toString()));
+    command.addAll(List.of(options));
+    Process server = bare(command, env).redirectErrorStream(true).start();
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+    List<String> lines = new ArrayList<>();
+    for (String line = out.readLine(); line != null; line = out.readLine()) {
+      lines.add(line);
+      if (line.startsWith("Go to https://huggingface.co/settings/webhooks")) {
+        break;
+      }
+    }
+    return new Serving(server, out, lines);
+  }
+
+  @Test
+  void serveTunnelGivesEachWebhookItsPublicUrlAndSigtermEndsTheClient(
+      @TempDir Path handlers, @TempDir Path bin) throws Exception {
+    write(handlers, "quick.sh", "#!/bin/sh\necho '{\"quick\": true}'\n");
+    write(handlers, "notify.js", "function handle() {}");
+    Path ngrok = StandInClients.ngrok(bin);
+    Serving serving =
+        serve(handlers, Map.of(), "--secret", "it-secret", "--tunnel-bin", ngrok.toString());
+    try {
+      String all = String.join("\n", serving.lines());
+      Matcher local =
+          Pattern.compile("Running on local URL: http://127\\.0\\.0\\.1:(\\d+)").matcher(all);
+      assertThat(local.find()).as(all).isTrue();
+      assertThat(serving.lines())
+          .contains("Opening a public URL with " + ngrok + "...")
+          .contains("Running on public URL: " + StandInClients.NGROK_URL)
+          .contains("  - POST " + StandInClients.NGROK_URL + "/webhooks/quick")
+          .contains("  - POST " + StandInClients.NGROK_URL + "/webhooks/notify");
+      assertThat(StandInClients.args(bin, "ngrok"))
+          .isEqualTo("http " + local.group(1) + " --log stdout --log-format json");
+      long client = StandInClients.pid(bin, "ngrok");
+      assertThat(Fixtures.isRunning(client)).isTrue();
+
+      serving.process().toHandle().destroy(); // SIGTERM
+      String rest = serving.rest();
+
+      assertThat(serving.process().waitFor(120, TimeUnit.SECONDS)).isTrue();
+      assertThat(rest).contains("Stopped.").doesNotContain("exited");
+      assertThat(Fixtures.isRunning(client))
+          .as("the tunnel client ended with the server")
+          .isFalse();
+    } finally {
+      serving.process().destroyForcibly();
+    }
+  }
+
+  @Test
+  void aKilledServerTakesItsTunnelClientWithIt(@TempDir Path handlers, @TempDir Path bin)
+      throws Exception {
+    assumeThat(Path.of("/usr/bin/setpriv")).as("util-linux's setpriv (Linux)").exists();
+    write(handlers, "quick.sh", "#!/bin/sh\necho '{}'\n");
+    Path ngrok = StandInClients.ngrok(bin);
+    Serving serving = serve(handlers, Map.of(), "--tunnel-bin", ngrok.toString());
+    try {
+      assertThat(serving.lines()).contains("Running on public URL: " + StandInClients.NGROK_URL);
+      long client = StandInClients.pid(bin, "ngrok");
+
+      // SIGKILL: no shutdown hook runs; the kernel's parent-death signal ends the client.
+      serving.process().destroyForcibly();
+      assertThat(serving.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (Fixtures.isRunning(client) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(Fixtures.isRunning(client)).as("the tunnel client outlived the JVM").isFalse();
+    } finally {
+      serving.process().destroyForcibly();
+    }
+  }
+
+  @Test
+  void aFailingTunnelClientIsOneErrorWithItsOwnLinesAndNoToken(
+      @TempDir Path handlers, @TempDir Path bin) throws Exception {
+    write(handlers, "quick.sh", "#!/bin/sh\necho '{}'\n");
+    Path ngrok = StandInClients.failingNgrok(bin);
+    String token = "2fAkEt0kEnValue_7Xq";
+
+    Result result =
+        run(
+            List.of(
+                launcher.toString(),
+                "serve",
+                "--port",
+                "0",
+                "--dir",
+                handlers.toString(),
+                "--tunnel-bin",
+                ngrok.toString()),
+            Map.of("NGROK_AUTHTOKEN", token));
+
+    assertThat(result.exit()).isEqualTo(1);
+    assertThat(result.err())
+        .startsWith("error: " + ngrok + " exited with status 1 before giving a public URL")
+        .contains("  ERROR:  ERR_NGROK_4018\n")
+        .contains("  ERROR:  rejected token [hidden]") // it reached the client, and is masked
+        .doesNotContain(token);
+    assertThat(result.out()).doesNotContain(token);
+  }
+
+  @Test
+  void onASpaceTheTunnelIsNotNeeded(@TempDir Path handlers) throws Exception {
+    write(handlers, "quick.sh", "#!/bin/sh\necho '{}'\n");
+    Serving serving = serve(handlers, Map.of("SPACE_HOST", "acme-hooks.hf.space"), "--tunnel");
+    try {
+      assertThat(serving.lines())
+          .contains(
+              "SPACE_HOST is set: on a Hugging Face Space the public URL is"
+                  + " https://acme-hooks.hf.space; no tunnel is needed.")
+          .contains("Running on public URL: https://acme-hooks.hf.space")
+          .contains("  - POST https://acme-hooks.hf.space/webhooks/quick")
+          .noneMatch(line -> line.startsWith("Opening a public URL"));
+    } finally {
+      serving.process().toHandle().destroy();
+      serving.rest();
+      serving.process().waitFor(120, TimeUnit.SECONDS);
+      serving.process().destroyForcibly();
     }
   }
 }

@@ -16,7 +16,7 @@ final class CommonOptions {
 
   @Option(
       names = {"-v", "--verbose"},
-      description = "Show the stack trace of an error.")
+      description = "Show the stack trace of an error (and the tunnel client's output).")
   boolean verbose;
 
   /** Scans the handlers folder; a missing or unreadable one is a usage error. */

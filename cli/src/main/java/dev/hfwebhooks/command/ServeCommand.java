@@ -6,12 +6,19 @@ import dev.hfwebhooks.server.ServerConfig;
 import dev.hfwebhooks.server.ServerLog;
 import dev.hfwebhooks.server.StartupMessage;
 import dev.hfwebhooks.server.WebhookServer;
+import dev.hfwebhooks.tunnel.Tunnel;
+import dev.hfwebhooks.tunnel.TunnelException;
+import dev.hfwebhooks.tunnel.TunnelSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,11 +77,18 @@ final class ServeCommand implements Callable<Integer> {
           "Public base URL the Hub posts to (default on a Hugging Face Space: https://$SPACE_HOST).")
   String publicUrl;
 
+  @Mixin TunnelOptions tunnelOptions;
+
   @Override
   public Integer call() throws InterruptedException {
     if (timeoutSeconds <= 0) {
       throw UserError.usage("--timeout must be at least 1 second, not " + timeoutSeconds);
     }
+    TunnelSpec tunnelSpec = tunnelOptions.spec();
+    if (tunnelSpec != null && publicUrl != null) {
+      throw UserError.usage("--public-url and --tunnel both give the public URL: pass one");
+    }
+    String spaceUrl = ServerConfig.spacePublicUrl(System.getenv("SPACE_HOST"));
     ServerConfig config;
     try {
       config =
@@ -84,18 +98,37 @@ final class ServeCommand implements Callable<Integer> {
               secret,
               Duration.ofSeconds(timeoutSeconds),
               maxBody,
-              publicUrl != null
-                  ? publicUrl
-                  : ServerConfig.spacePublicUrl(System.getenv("SPACE_HOST")));
+              publicUrl != null ? publicUrl : spaceUrl);
     } catch (IllegalArgumentException e) {
       throw UserError.usage(e.getMessage());
     }
     HandlerScan scan = common.scanWithoutConflicts();
     PrintWriter out = spec.commandLine().getOut();
-    Handlers handlers = new Handlers(scan);
     ServerLog log = new ServerLog(out);
+    Handlers handlers = new Handlers(scan);
     WebhookServer server = start(config, handlers, log);
-    StartupMessage.lines(server.localUrl(), config.publicUrl(), config.hasSecret(), scan.handlers())
+    Shutdown shutdown = new Shutdown(out, server, handlers);
+    shutdown.install();
+    StartupMessage.head(server.localUrl(), config.hasSecret()).forEach(out::println);
+
+    Tunnel tunnel = null;
+    if (tunnelSpec != null && spaceUrl != null) {
+      out.println(
+          "SPACE_HOST is set: on a Hugging Face Space the public URL is "
+              + spaceUrl
+              + "; no tunnel is needed.");
+    } else if (tunnelSpec != null) {
+      out.printf("Opening a public URL with %s...%n", tunnelSpec.client());
+      out.flush();
+      tunnel =
+          openTunnel(
+              tunnelSpec, Stream.ofNullable(config.secret()).toList(), server, shutdown, log);
+      if (tunnel == null) {
+        shutdown.stop(true); // a signal came first: waits for the hook
+        return ExitCode.OK;
+      }
+    }
+    StartupMessage.webhooks(server.localUrl(), server.publicUrl(), scan.handlers())
         .forEach(out::println);
     if (scan.handlers().isEmpty()) {
       out.println(
@@ -116,22 +149,47 @@ final class ServeCommand implements Callable<Integer> {
               + "); restart to pick up changes");
     }
 
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  out.println("Stopping: letting running deliveries finish...");
-                  out.flush();
-                  server.close();
-                  handlers.close();
-                  out.println("Stopped.");
-                  out.flush();
-                  stopped.countDown();
-                },
-                "hf-webhooks-shutdown"));
-    stopped.await();
+    CompletableFuture<String> lost = tunnel != null ? tunnel.lost() : new CompletableFuture<>();
+    try {
+      CompletableFuture.anyOf(shutdown.requested(), lost).get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e); // neither future ever fails
+    }
+    if (!shutdown.requested().isDone()) {
+      // The client ended by itself. A restart would give a new URL the registered webhooks do
+      // not know, so stop and say so rather than serve on at an address nobody reaches.
+      log.info(tunnel.client() + " exited: the public URL no longer works. Stopping.");
+      shutdown.stopBeforeExit(true);
+      throw UserError.failure(lost.join(), null);
+    }
+    shutdown.stop(true); // waits for the hook
     return ExitCode.OK;
+  }
+
+  /**
+   * Starts the tunnel client and waits for its URL; null when a signal stopped everything
+   * meanwhile. A failure stops the server too: {@code --tunnel} asked for a public URL.
+   */
+  private Tunnel openTunnel(
+      TunnelSpec tunnelSpec,
+      List<String> secrets,
+      WebhookServer server,
+      Shutdown shutdown,
+      ServerLog log)
+      throws InterruptedException {
+    Consumer<String> echo = common.verbose ? line -> log.info("[tunnel] " + line) : line -> {};
+    try {
+      Tunnel tunnel = Tunnel.start(tunnelSpec, server.port(), secrets, echo);
+      shutdown.add(tunnel);
+      server.usePublicUrl(tunnel.awaitUrl());
+      return tunnel;
+    } catch (TunnelException e) {
+      if (shutdown.requested().isDone()) {
+        return null;
+      }
+      shutdown.stopBeforeExit(false);
+      throw UserError.failure(e.getMessage(), e);
+    }
   }
 
   private static WebhookServer start(ServerConfig config, Handlers handlers, ServerLog log) {

@@ -5,8 +5,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Starts handler processes and keeps track of them, so a timeout ends a handler's whole process
@@ -32,27 +30,9 @@ final class ProcessSupervisor {
     return stoppedAtShutdown.contains(process);
   }
 
-  /**
-   * Sends SIGTERM to the process and every descendant, then SIGKILL to whatever is still alive
-   * after {@code grace}. Descendants are collected first: once the parent dies, its children are
-   * re-parented and can no longer be found from it.
-   */
+  /** Ends {@code process} and everything it started (see {@link ProcessTree#terminate}). */
   void terminate(Process process, Duration grace) {
-    List<ProcessHandle> tree =
-        Stream.concat(Stream.of(process.toHandle()), process.descendants()).toList();
-    tree.forEach(ProcessHandle::destroy);
-    long deadline = System.nanoTime() + grace.toNanos();
-    for (ProcessHandle handle : tree) {
-      long left = deadline - System.nanoTime();
-      try {
-        if (left > 0) {
-          handle.onExit().get(left, TimeUnit.NANOSECONDS);
-        }
-      } catch (Exception e) {
-        // Still alive (or not waitable): killed below.
-      }
-    }
-    tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    ProcessTree.terminate(process, grace);
   }
 
   /** Ends every process still running (server shutdown). */

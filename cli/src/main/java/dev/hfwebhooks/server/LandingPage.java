@@ -91,8 +91,9 @@ final class LandingPage {
           <li>Paste the URL of a webhook above as the <em>Webhook URL</em>.</li>
           <li>Set the <em>Secret</em> to this server's secret.</li>
         </ol>
-        <p>The Hub must reach this URL from the internet: on a laptop, open a tunnel; on a
-        Hugging Face Space, the Space's URL is used.</p>
+        <p>The Hub must reach this URL from the internet: on a laptop, run
+        <code>hf-webhooks serve --tunnel</code>; on a Hugging Face Space, the Space's URL is
+        used.</p>
         %s
         </body>
         </html>

@@ -28,7 +28,7 @@ public record ServerConfig(
     // An empty secret is what an unset variable expands to; treat it as none rather than
     // accepting only requests that carry an empty header.
     secret = secret == null || secret.isEmpty() ? null : secret;
-    publicUrl = publicUrl == null || publicUrl.isBlank() ? null : stripSlash(publicUrl);
+    publicUrl = normalizedUrl(publicUrl);
   }
 
   public boolean hasSecret() {
@@ -50,7 +50,12 @@ public record ServerConfig(
         .formatted(host, port, hasSecret() ? "set" : "none", timeout, maxBodyBytes, publicUrl);
   }
 
-  private static String stripSlash(String url) {
-    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  /** A base URL without its trailing slash (routes start with one), or null for none. */
+  static String normalizedUrl(String url) {
+    if (url == null || url.isBlank()) {
+      return null;
+    }
+    String stripped = url.strip();
+    return stripped.endsWith("/") ? stripped.substring(0, stripped.length() - 1) : stripped;
   }
 }

@@ -13,8 +13,16 @@ public final class StartupMessage {
 
   private StartupMessage() {}
 
+  /** Everything at once: when the public URL (if any) is known at start. */
   public static List<String> lines(
       String localUrl, String publicUrl, boolean hasSecret, List<HandlerFile> handlers) {
+    List<String> lines = new ArrayList<>(head(localUrl, hasSecret));
+    lines.addAll(webhooks(localUrl, publicUrl, handlers));
+    return lines;
+  }
+
+  /** The secret warning and the local URL: what can be said as soon as the server listens. */
+  public static List<String> head(String localUrl, boolean hasSecret) {
     List<String> lines = new ArrayList<>();
     if (!hasSecret) {
       lines.add(
@@ -28,6 +36,16 @@ public final class StartupMessage {
               + " https://huggingface.co/docs/hub/webhooks#webhook-secret.");
     }
     lines.add("Running on local URL: " + localUrl);
+    return lines;
+  }
+
+  /**
+   * The public URL when there is one, then each webhook's URL to register: printed later than
+   * {@link #head} when a tunnel has to open first.
+   */
+  public static List<String> webhooks(
+      String localUrl, String publicUrl, List<HandlerFile> handlers) {
+    List<String> lines = new ArrayList<>();
     if (publicUrl != null) {
       lines.add("Running on public URL: " + publicUrl);
     }

@@ -52,8 +52,15 @@ public final class WebhookServer implements AutoCloseable {
   private final InFlight inFlight = new InFlight();
   private final Javalin app;
 
+  /**
+   * Starts as the configured one; a tunnel gives its URL only once the port is bound, so it may
+   * change while serving.
+   */
+  private volatile String publicUrl;
+
   private WebhookServer(ServerConfig config, Handlers handlers, ServerLog log) {
     this.config = config;
+    this.publicUrl = config.publicUrl();
     this.handlers = handlers;
     this.log = log;
     this.secret = new SecretCheck(config.secret());
@@ -105,7 +112,18 @@ public final class WebhookServer implements AutoCloseable {
 
   /** The URL to give the Hub: the public one when there is one, else the local one. */
   public String baseUrl() {
-    return config.publicUrl() != null ? config.publicUrl() : localUrl();
+    String url = publicUrl;
+    return url != null ? url : localUrl();
+  }
+
+  /** The public base URL, or null while there is none. */
+  public String publicUrl() {
+    return publicUrl;
+  }
+
+  /** Sets the public base URL learned after start (a tunnel's); the landing page shows it. */
+  public void usePublicUrl(String url) {
+    publicUrl = ServerConfig.normalizedUrl(url);
   }
 
   private void delivery(Context ctx) {
@@ -227,7 +245,7 @@ public final class WebhookServer implements AutoCloseable {
   }
 
   private void landingPage(Context ctx) {
-    String base = config.publicUrl();
+    String base = publicUrl;
     if (base == null) {
       String host = ctx.header("Host");
       base = host == null || host.isBlank() ? localUrl() : ctx.scheme() + "://" + host;

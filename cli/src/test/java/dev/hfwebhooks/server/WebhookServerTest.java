@@ -363,6 +363,22 @@ class WebhookServerTest {
   }
 
   @Test
+  void aPublicUrlLearnedAfterStartShowsOnTheLandingPage() throws Exception {
+    ServerHarness.test(
+        handlers,
+        server -> {
+          server.server().usePublicUrl("https://abc123.ngrok-free.app/");
+          HttpResponse<String> page =
+              server.send(HttpRequest.newBuilder(URI.create(server.url("/"))).GET());
+
+          assertThat(server.server().baseUrl()).isEqualTo("https://abc123.ngrok-free.app");
+          assertThat(page.body())
+              .contains("POST https://abc123.ngrok-free.app/webhooks/echo")
+              .doesNotContain("POST " + server.url("/webhooks/echo"));
+        });
+  }
+
+  @Test
   void healthCheckAnswersJson() throws Exception {
     ServerHarness.test(
         handlers,
