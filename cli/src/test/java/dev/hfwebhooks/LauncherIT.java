@@ -328,4 +328,84 @@ class LauncherIT {
       serving.process().destroyForcibly();
     }
   }
+
+  /** The local base URL a running serve printed. */
+  private static String localUrl(Serving serving) {
+    Matcher m =
+        Pattern.compile("Running on local URL: (http://127\\.0\\.0\\.1:\\d+)")
+            .matcher(String.join("\n", serving.lines()));
+    assertThat(m.find()).as(serving.lines().toString()).isTrue();
+    return m.group(1);
+  }
+
+  private static HttpResponse<String> post(String url) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(url))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(payload("repo-create.json")))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Posts until the answer is {@code status} with {@code body}; a change takes a moment. */
+  private static void eventually(String url, int status, String body) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    HttpResponse<String> response = post(url);
+    while (response.statusCode() != status || !response.body().contains(body)) {
+      assertThat(System.nanoTime())
+          .as("expected %d %s, last %d %s", status, body, response.statusCode(), response.body())
+          .isLessThan(deadline);
+      Thread.sleep(50);
+      response = post(url);
+    }
+  }
+
+  @Test
+  void handlersAddedEditedAndRemovedWhileServingTakeEffectWithoutARestart(@TempDir Path handlers)
+      throws Exception {
+    Serving serving = serve(handlers, Map.of());
+    try {
+      String url = localUrl(serving) + "/webhooks/late";
+      assertThat(post(url).statusCode()).isEqualTo(404);
+
+      write(handlers, "late.js", "function handle() { return { version: 1 }; }\n");
+      eventually(url, 200, "{\"version\":1}");
+      write(handlers, "late.js", "function handle() { return { version: 2 }; }\n");
+      eventually(url, 200, "{\"version\":2}");
+      Files.delete(handlers.resolve("late.js"));
+      eventually(url, 404, "No webhook named");
+
+      serving.process().toHandle().destroy();
+      assertThat(serving.rest())
+          .contains("added webhook POST /webhooks/late")
+          .contains("removed webhook POST /webhooks/late");
+    } finally {
+      serving.process().destroyForcibly();
+    }
+  }
+
+  @Test
+  void aHandlerThatFillsTheHeapIsStoppedAndTheServerKeepsServing(@TempDir Path handlers)
+      throws Exception {
+    write(
+        handlers,
+        "hog.js",
+        "function handle() { const a = []; while (true) a.push(new Array(100000).fill(1)); }\n");
+    write(handlers, "quick.js", "function handle() { return { quick: true }; }\n");
+    // A small heap, so the hog reaches it quickly; the timeout is far away on purpose.
+    Serving serving = serve(handlers, Map.of("HF_WEBHOOKS_OPTS", "-Xmx256m"), "--timeout", "120");
+    try {
+      String base = localUrl(serving);
+
+      HttpResponse<String> hog = post(base + "/webhooks/hog");
+      HttpResponse<String> quick = post(base + "/webhooks/quick");
+
+      assertThat(hog.statusCode()).isEqualTo(500);
+      assertThat(hog.body()).contains("hog was stopped: the server was running out of memory");
+      assertThat(quick.statusCode()).isEqualTo(200);
+      assertThat(quick.body()).isEqualTo("{\"quick\":true}");
+    } finally {
+      serving.process().destroyForcibly();
+    }
+  }
 }
