@@ -101,7 +101,12 @@ public final class JsRuntime implements AutoCloseable {
             .allowCreateThread(false)
             .allowNativeAccess(false)
             .allowEnvironmentAccess(EnvironmentAccess.NONE)
-            .allowPolyglotAccess(PolyglotAccess.NONE);
+            .allowPolyglotAccess(PolyglotAccess.NONE)
+            // Globals that could only fail under this sandbox: better absent than a trap.
+            // (Java and Packages stay: removing them takes an experimental option, and without
+            // class lookup they reach nothing.)
+            .option("js.load", "false")
+            .option("js.graal-builtin", "false");
     if (module) {
       // Makes eval of a module return its namespace, so the default export can be called.
       builder.option("js.esm-eval-returns-exports", "true");

@@ -190,6 +190,20 @@ class JsHandlerTest {
   }
 
   @Test
+  void globalsThatCouldOnlyFailInTheSandboxAreAbsent() throws Exception {
+    write(
+        dir,
+        "globals.js",
+        "function handle() { return [typeof load, typeof Graal, typeof Polyglot,"
+            + " typeof console, typeof JSON, typeof Intl]; }\n");
+
+    // Java and Packages stay (removing them takes an experimental option); the escape test
+    // shows they cannot reach a class.
+    assertThat(HandlerRun.once(dir, "globals").answer().body())
+        .isEqualTo("[\"undefined\",\"undefined\",\"undefined\",\"object\",\"object\",\"object\"]");
+  }
+
+  @Test
   void warmContextsAreReusedAndAnEditTakesEffectOnTheNextDelivery() throws Exception {
     Path file =
         write(dir, "count.js", "let n = 0;\nfunction handle() { n++; return { v: 1, n }; }\n");
