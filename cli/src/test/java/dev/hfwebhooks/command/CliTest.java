@@ -2,12 +2,15 @@ package dev.hfwebhooks.command;
 
 import static dev.hfwebhooks.testing.Fixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -225,5 +228,44 @@ class CliTest {
     assertThat(version.exit()).isZero();
     assertThat(version.out()).startsWith("hf-webhooks 0.");
     assertThat(help.out()).contains("serve").contains("list").contains("test");
+  }
+
+  @Test
+  void versionNamesTheCommitItWasBuiltFrom() throws Exception {
+    String head =
+        new String(
+                new ProcessBuilder("git", "rev-parse", "--short=7", "HEAD")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start()
+                    .getInputStream()
+                    .readAllBytes(),
+                StandardCharsets.UTF_8)
+            .strip();
+
+    Run version = run("--version");
+
+    assumeThat(head).as("built from a git checkout").matches("[0-9a-f]{7}");
+    assertThat(version.out().lines().findFirst())
+        .hasValueSatisfying(
+            line ->
+                assertThat(line)
+                    .matches("hf-webhooks 0\\.\\S+ \\(commit " + head + "(, modified)?\\)"));
+  }
+
+  @Test
+  void versionBuiltOutsideGitSaysTheCommitIsUnknown() {
+    Properties unfiltered = new Properties();
+    unfiltered.setProperty("version", "0.3.0");
+    unfiltered.setProperty("commit", "${git.commit.id.abbrev}");
+    unfiltered.setProperty("dirty", "${git.dirty}");
+    Properties modified = new Properties();
+    modified.setProperty("version", "0.3.0");
+    modified.setProperty("commit", "1a2b3c4");
+    modified.setProperty("dirty", "true");
+
+    assertThat(VersionProvider.describe(unfiltered))
+        .isEqualTo("hf-webhooks 0.3.0 (commit unknown)");
+    assertThat(VersionProvider.describe(modified))
+        .isEqualTo("hf-webhooks 0.3.0 (commit 1a2b3c4, modified)");
   }
 }
