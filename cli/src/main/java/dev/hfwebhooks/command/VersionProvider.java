@@ -37,8 +37,8 @@ final class VersionProvider implements IVersionProvider {
   }
 
   /**
-   * A value the build filled in, or null. Built outside a git checkout the commit properties are
-   * never set, and Maven leaves the {@code ${...}} placeholder in the file.
+   * A value the build filled in, or null: should the property be left unset, Maven leaves the
+   * {@code ${...}} placeholder in the file.
    */
   private static String filtered(Properties build, String key) {
     String value = build.getProperty(key, "").strip();

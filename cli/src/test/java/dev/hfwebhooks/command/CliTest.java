@@ -247,9 +247,7 @@ class CliTest {
     assumeThat(head).as("built from a git checkout").matches("[0-9a-f]{7}");
     assertThat(version.out().lines().findFirst())
         .hasValueSatisfying(
-            line ->
-                assertThat(line)
-                    .matches("hf-webhooks 0\\.\\S+ \\(commit " + head + "(, modified)?\\)"));
+            line -> assertThat(line).matches("hf-webhooks 0\\.\\S+ \\(commit " + head + "\\)"));
   }
 
   @Test
