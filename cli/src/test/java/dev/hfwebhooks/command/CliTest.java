@@ -9,6 +9,7 @@ import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -265,5 +266,33 @@ class CliTest {
         .isEqualTo("hf-webhooks 0.3.0 (commit unknown)");
     assertThat(VersionProvider.describe(modified))
         .isEqualTo("hf-webhooks 0.3.0 (commit 1a2b3c4, modified)");
+  }
+
+  @Test
+  void generateCompletionPrintsAScriptThatCompletesCommandsAndOptions() throws Exception {
+    Run run = run("generate-completion");
+    Path script = dir.resolve("hf-webhooks.bash");
+    Files.writeString(script, run.out());
+
+    // What bash does on TAB: set COMP_WORDS and COMP_CWORD, call the function, read COMPREPLY.
+    Process bash =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                ". \"$1\" 2>/dev/null\n"
+                    + "COMP_WORDS=(hf-webhooks se); COMP_CWORD=1; _complete_hf-webhooks\n"
+                    + "echo \"${COMPREPLY[*]}\"\n"
+                    + "COMP_WORDS=(hf-webhooks serve --ti); COMP_CWORD=2; _complete_hf-webhooks\n"
+                    + "echo \"${COMPREPLY[*]}\"\n",
+                "bash",
+                script.toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    String completions = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.out()).contains("complete -F _complete_hf-webhooks");
+    assertThat(bash.waitFor()).isZero();
+    assertThat(completions).isEqualTo("serve\n--timeout\n");
   }
 }
