@@ -8,6 +8,7 @@ import dev.hfwebhooks.testing.BareShell.Result;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -25,8 +26,10 @@ class ReleaseArchiveIT {
   private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
   private static final Path ASSEMBLED = Path.of("target/jreleaser/assemble").toAbsolutePath();
 
+  /** A PATH of links to the system's programs minus Java's (in target/: see noJavaPath). */
+  private static final Path NO_JAVA = Path.of("target/it-path-without-java").toAbsolutePath();
+
   @TempDir static Path home;
-  @TempDir static Path noJava;
 
   @BeforeAll
   static void archivesWereAssembled() throws IOException {
@@ -34,14 +37,24 @@ class ReleaseArchiveIT {
     // archive is a failure, never a silent pass.
     assumeThat(Boolean.getBoolean("releaseArchives.skipped")).as("-Djreleaser.skip").isFalse();
     assertThat(ASSEMBLED).isDirectory();
-    noJavaPath(noJava);
+    noJavaPath(NO_JAVA);
   }
 
   /**
    * Fills {@code bin} with links to every program of /usr/bin and /bin except those of an installed
-   * JDK, so that a PATH of {@code bin} alone is an ordinary system without Java.
+   * JDK, so that a PATH of {@code bin} alone is an ordinary system without Java. It lives in
+   * target/ rather than a @TempDir, whose clean-up warns about each of the thousand links it
+   * deletes.
    */
   static void noJavaPath(Path bin) throws IOException {
+    if (Files.exists(bin)) {
+      try (Stream<Path> old = Files.walk(bin)) {
+        for (Path path : old.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(path); // a link itself, never what it points to
+        }
+      }
+    }
+    Files.createDirectories(bin);
     for (Path dir : List.of(Path.of("/usr/bin"), Path.of("/bin"))) {
       try (Stream<Path> programs = Files.list(dir)) {
         for (Path program : (Iterable<Path>) programs::iterator) {
@@ -84,7 +97,7 @@ class ReleaseArchiveIT {
   @Test
   void theStandaloneArchiveRunsWhereNoJavaIsInstalled(@TempDir Path unpacked) throws Exception {
     Path image = untar(archive("hf-webhooks-standalone/jlink", "*-linux-x86_64.tgz"), unpacked);
-    BareShell bare = BareShell.in(REPO, home, noJava.toString());
+    BareShell bare = BareShell.in(REPO, home, NO_JAVA.toString());
     String launcher = image.resolve("bin/hf-webhooks").toString();
 
     Result whichJava = bare.run("sh", "-c", "command -v java");
@@ -105,11 +118,10 @@ class ReleaseArchiveIT {
   }
 
   @Test
-  void theStandaloneArchiveInstallsAndUninstallsWithItsOwnScript(@TempDir Path unpacked)
-      throws Exception {
+  void theStandaloneArchiveInstallsAndUninstallsWithItsOwnScript(
+      @TempDir Path unpacked, @TempDir Path prefix) throws Exception {
     Path image = untar(archive("hf-webhooks-standalone/jlink", "*-linux-x86_64.tgz"), unpacked);
-    Path prefix = unpacked.resolveSibling(unpacked.getFileName() + "-prefix");
-    BareShell bare = BareShell.in(REPO, home, noJava.toString()).with("PREFIX", prefix.toString());
+    BareShell bare = BareShell.in(REPO, home, NO_JAVA.toString()).with("PREFIX", prefix.toString());
 
     Result install = bare.run(image.resolve("install.sh").toString());
     Result version = bare.run(prefix.resolve("bin/hf-webhooks").toString(), "--version");
@@ -121,14 +133,13 @@ class ReleaseArchiveIT {
     assertThat(version.exit()).as(version.all()).isZero();
     assertThat(version.err()).isEmpty();
     assertThat(uninstall.exit()).as(uninstall.all()).isZero();
-    assertThat(prefix).doesNotExist();
+    assertThat(prefix).isEmptyDirectory();
   }
 
   @Test
-  void theJavaArchiveInstallsAndRunsOnAJava21OrNewerItFinds(@TempDir Path unpacked)
-      throws Exception {
+  void theJavaArchiveInstallsAndRunsOnAJava21OrNewerItFinds(
+      @TempDir Path unpacked, @TempDir Path prefix) throws Exception {
     Path app = untar(archive("hf-webhooks/java-archive", "hf-webhooks-*.tgz"), unpacked);
-    Path prefix = unpacked.resolveSibling(unpacked.getFileName() + "-prefix");
     // /usr/bin's java may be older than 21 (17 on the CI machine): the launcher looks further.
     BareShell bare = BareShell.in(REPO, home, "/usr/bin:/bin").with("PREFIX", prefix.toString());
 
