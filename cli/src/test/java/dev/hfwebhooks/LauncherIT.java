@@ -5,6 +5,8 @@ import static dev.hfwebhooks.testing.Fixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.hfwebhooks.testing.BareShell;
+import dev.hfwebhooks.testing.BareShell.Result;
 import dev.hfwebhooks.testing.Fixtures;
 import dev.hfwebhooks.testing.StandInClients;
 import java.io.BufferedReader;
@@ -20,7 +22,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,70 +31,68 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Installs the built program with install.sh into a temporary prefix and runs the installed
- * launcher as a real process, from a bare environment: no JAVA_HOME, a minimal PATH.
+ * launcher as a real process, from a bare environment: no JAVA_HOME, a minimal PATH whose java (if
+ * any) is older than 21.
  */
 class LauncherIT {
   @TempDir static Path prefix;
   @TempDir static Path home;
   static Path launcher;
+  static BareShell shell;
 
   private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-
-  /** Output of a finished process. */
-  record Result(int exit, String out, String err) {}
+  private static final String INSTALL = REPO.resolve("install.sh").toString();
 
   @BeforeAll
-  static void install() throws Exception {
-    Result first = run(List.of(REPO.resolve("install.sh").toString(), "--no-build"));
-    Result again = run(List.of(REPO.resolve("install.sh").toString(), "--no-build"));
+  static void install() {
+    shell = BareShell.in(REPO, home, "/usr/bin:/bin").with("PREFIX", prefix.toString());
+    Result first = shell.run(INSTALL, "--no-build");
+    Result again = shell.run(INSTALL, "--no-build");
 
-    assertThat(first.exit()).as(first.err()).isZero();
-    assertThat(again.exit()).as("a second install is harmless: " + again.err()).isZero();
-    assertThat(again.out()).contains("Installed hf-webhooks ").contains("is not on your PATH");
+    assertThat(first.exit()).as(first.all()).isZero();
+    assertThat(again.exit()).as("a second install is harmless: " + again.all()).isZero();
+    assertThat(again.out())
+        .contains("Installed hf-webhooks ")
+        .contains("To remove it: " + prefix.resolve("share/hf-webhooks/install.sh --uninstall"))
+        .contains("is not on your PATH")
+        .contains("export PATH=\"" + prefix.resolve("bin") + ":$PATH\"");
     launcher = prefix.resolve("bin/hf-webhooks");
   }
 
+  static Result run(String... command) {
+    return shell.run(command);
+  }
+
+  /** The install's bare shell with {@code env} added (e.g. HF_WEBHOOKS_OPTS, a token). */
+  static BareShell shellWith(Map<String, String> env) {
+    BareShell more = shell;
+    for (Map.Entry<String, String> variable : env.entrySet()) {
+      more = more.with(variable.getKey(), variable.getValue());
+    }
+    return more;
+  }
+
   static ProcessBuilder bare(List<String> command) {
-    return bare(command, Map.of());
+    return shell.builder(command);
   }
 
   static ProcessBuilder bare(List<String> command, Map<String, String> env) {
-    ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile());
-    builder.environment().clear();
-    builder.environment().put("PATH", "/usr/bin:/bin");
-    builder.environment().put("HOME", home.toString());
-    builder.environment().put("PREFIX", prefix.toString());
-    builder.environment().putAll(env);
-    return builder;
+    return shellWith(env).builder(command);
   }
 
-  static Result run(List<String> command) throws Exception {
-    return run(command, Map.of());
+  static Result run(List<String> command) {
+    return shell.run(command.toArray(String[]::new));
   }
 
-  static Result run(List<String> command, Map<String, String> env) throws Exception {
-    Process process = bare(command, env).start();
-    CompletableFuture<String> err =
-        CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
-    String out = read(process.getInputStream());
-    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("finished in time").isTrue();
-    return new Result(process.exitValue(), out, err.get());
-  }
-
-  private static String read(java.io.InputStream in) {
-    try (in) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
+  static Result run(List<String> command, Map<String, String> env) {
+    return shellWith(env).run(command.toArray(String[]::new));
   }
 
   @Test
   void theInstalledLauncherRunsWithoutJavaOnPathOrJavaHome() throws Exception {
-    Result version = run(List.of(launcher.toString(), "--version"));
-    Result list = run(List.of(launcher.toString(), "list"));
-    Result test =
-        run(List.of(launcher.toString(), "test", "payloads/discussion-create-pull-request.json"));
+    Result version = run(launcher.toString(), "--version");
+    Result list = run(launcher.toString(), "list");
+    Result test = run(launcher.toString(), "test", "payloads/discussion-create-pull-request.json");
 
     assertThat(version.exit()).isZero();
     assertThat(version.out()).startsWith("hf-webhooks 0.");
@@ -106,22 +105,51 @@ class LauncherIT {
   }
 
   @Test
+  void uninstallRemovesWhatInstallPutThereAndNothingElse(@TempDir Path elsewhere) throws Exception {
+    // A prefix whose bin/ already holds the user's own things, and no share/ yet.
+    Path userPrefix = elsewhere.resolve("prefix");
+    Files.createDirectories(userPrefix.resolve("bin"));
+    Files.writeString(userPrefix.resolve("bin/their-tool"), "#!/bin/sh\n");
+    BareShell user = shell.with("PREFIX", userPrefix.toString());
+
+    Result install = user.run(INSTALL, "--no-build");
+    Result uninstall =
+        user.run(userPrefix.resolve("share/hf-webhooks/install.sh").toString(), "--uninstall");
+    Result again = user.run(INSTALL, "--uninstall");
+
+    assertThat(install.exit()).as(install.all()).isZero();
+    assertThat(uninstall.exit()).as(uninstall.all()).isZero();
+    assertThat(uninstall.out())
+        .contains("Removed " + userPrefix.resolve("bin/hf-webhooks"))
+        .contains("Removed " + userPrefix.resolve("share/hf-webhooks"))
+        .contains("Removed " + userPrefix.resolve("share") + " (empty)");
+    try (var left = Files.walk(userPrefix)) {
+      assertThat(left.map(userPrefix::relativize).map(Path::toString))
+          .containsExactlyInAnyOrder("", "bin", "bin/their-tool");
+    }
+    assertThat(again.exit()).isZero();
+    assertThat(again.out()).startsWith("Nothing to remove");
+  }
+
+  @Test
   void serveAnswersThenStopsOnSigtermEndingItsChildren(@TempDir Path handlers) throws Exception {
     Path pidFile = handlers.resolve("child.pid");
     write(handlers, "quick.sh", "#!/bin/sh\necho '{\"quick\": true}'\n");
     write(handlers, "stuck.sh", "#!/bin/sh\nsleep 300 &\necho $! > '" + pidFile + "'\nwait\n");
     Process server =
-        bare(List.of(
-                launcher.toString(),
-                "serve",
-                "--port",
-                "0",
-                "--timeout",
-                "60",
-                "--dir",
-                handlers.toString(),
-                "--secret",
-                "it-secret"))
+        shell
+            .builder(
+                List.of(
+                    launcher.toString(),
+                    "serve",
+                    "--port",
+                    "0",
+                    "--timeout",
+                    "60",
+                    "--dir",
+                    handlers.toString(),
+                    "--secret",
+                    "it-secret"))
             .redirectErrorStream(true)
             .start();
     List<String> lines = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.hfwebhooks.command;
 
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,6 +14,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       ListCommand.class,
       TestCommand.class,
+      // Prints a bash/zsh completion script for this very command tree, so it never goes stale.
+      AutoComplete.GenerateCompletion.class,
       CommandLine.HelpCommand.class
     })
 public final class HfWebhooksCommand {

@@ -2,12 +2,16 @@ package dev.hfwebhooks.command;
 
 import static dev.hfwebhooks.testing.Fixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -234,5 +238,70 @@ class CliTest {
     assertThat(version.exit()).isZero();
     assertThat(version.out()).startsWith("hf-webhooks 0.");
     assertThat(help.out()).contains("serve").contains("list").contains("test");
+  }
+
+  @Test
+  void versionNamesTheCommitItWasBuiltFrom() throws Exception {
+    String head =
+        new String(
+                new ProcessBuilder("git", "rev-parse", "--short=7", "HEAD")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start()
+                    .getInputStream()
+                    .readAllBytes(),
+                StandardCharsets.UTF_8)
+            .strip();
+
+    Run version = run("--version");
+
+    assumeThat(head).as("built from a git checkout").matches("[0-9a-f]{7}");
+    assertThat(version.out().lines().findFirst())
+        .hasValueSatisfying(
+            line -> assertThat(line).matches("hf-webhooks 0\\.\\S+ \\(commit " + head + "\\)"));
+  }
+
+  @Test
+  void versionBuiltOutsideGitSaysTheCommitIsUnknown() {
+    Properties unfiltered = new Properties();
+    unfiltered.setProperty("version", "0.3.0");
+    unfiltered.setProperty("commit", "${git.commit.id.abbrev}");
+    unfiltered.setProperty("dirty", "${git.dirty}");
+    Properties modified = new Properties();
+    modified.setProperty("version", "0.3.0");
+    modified.setProperty("commit", "1a2b3c4");
+    modified.setProperty("dirty", "true");
+
+    assertThat(VersionProvider.describe(unfiltered))
+        .isEqualTo("hf-webhooks 0.3.0 (commit unknown)");
+    assertThat(VersionProvider.describe(modified))
+        .isEqualTo("hf-webhooks 0.3.0 (commit 1a2b3c4, modified)");
+  }
+
+  @Test
+  void generateCompletionPrintsAScriptThatCompletesCommandsAndOptions() throws Exception {
+    Run run = run("generate-completion");
+    Path script = dir.resolve("hf-webhooks.bash");
+    Files.writeString(script, run.out());
+
+    // What bash does on TAB: set COMP_WORDS and COMP_CWORD, call the function, read COMPREPLY.
+    Process bash =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                ". \"$1\" 2>/dev/null\n"
+                    + "COMP_WORDS=(hf-webhooks se); COMP_CWORD=1; _complete_hf-webhooks\n"
+                    + "echo \"${COMPREPLY[*]}\"\n"
+                    + "COMP_WORDS=(hf-webhooks serve --ti); COMP_CWORD=2; _complete_hf-webhooks\n"
+                    + "echo \"${COMPREPLY[*]}\"\n",
+                "bash",
+                script.toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    String completions = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.out()).contains("complete -F _complete_hf-webhooks");
+    assertThat(bash.waitFor()).isZero();
+    assertThat(completions).isEqualTo("serve\n--timeout\n");
   }
 }
