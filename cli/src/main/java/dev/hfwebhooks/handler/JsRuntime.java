@@ -36,13 +36,19 @@ public final class JsRuntime implements AutoCloseable {
   private static final int LOW_HEAP_CHECKS = 3;
 
   private Engine engine;
-  private final ScheduledExecutorService watchdog =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> Thread.ofPlatform().daemon().name("hf-webhooks-js-watchdog").unstarted(r));
+  private volatile ScheduledExecutorService watchdog;
   private final Map<Context, Run> running = new ConcurrentHashMap<>();
-  private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-  private final com.sun.management.ThreadMXBean threads =
-      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+  /**
+   * The JVM's memory and thread counters, loaded with the engine only: the management classes cost
+   * start-up time that commands without JavaScript should not pay.
+   */
+  private static final class Jvm {
+    static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
+    static final com.sun.management.ThreadMXBean THREADS =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+  }
+
   private ScheduledFuture<?> guard;
   private int lowHeapChecks;
 
@@ -73,6 +79,9 @@ public final class JsRuntime implements AutoCloseable {
               .option("engine.WarnInterpreterOnly", "false")
               .logHandler(OutputStream.nullOutputStream())
               .build();
+      watchdog =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> Thread.ofPlatform().daemon().name("hf-webhooks-js-watchdog").unstarted(r));
       guard =
           watchdog.scheduleWithFixedDelay(
               this::stopLargestAllocatorIfHeapIsLow,
@@ -155,7 +164,7 @@ public final class JsRuntime implements AutoCloseable {
    */
   Stop run(Context context, long timeoutMillis, Runnable body) {
     long thread = Thread.currentThread().threadId();
-    Run run = new Run(thread, threads.getThreadAllocatedBytes(thread));
+    Run run = new Run(thread, Jvm.THREADS.getThreadAllocatedBytes(thread));
     running.put(context, run);
     ScheduledFuture<?> timeout =
         watchdog.schedule(
@@ -197,8 +206,8 @@ public final class JsRuntime implements AutoCloseable {
     if (running.isEmpty()) {
       return;
     }
-    long max = memory.getHeapMemoryUsage().getMax();
-    if (max <= 0 || memory.getHeapMemoryUsage().getUsed() < HEAP_LIMIT * max) {
+    long max = Jvm.MEMORY.getHeapMemoryUsage().getMax();
+    if (max <= 0 || Jvm.MEMORY.getHeapMemoryUsage().getUsed() < HEAP_LIMIT * max) {
       lowHeapChecks = 0;
       return;
     }
@@ -212,16 +221,18 @@ public final class JsRuntime implements AutoCloseable {
         .max(
             (a, b) ->
                 Long.compare(
-                    threads.getThreadAllocatedBytes(a.getValue().thread)
+                    Jvm.THREADS.getThreadAllocatedBytes(a.getValue().thread)
                         - a.getValue().allocatedAtStart,
-                    threads.getThreadAllocatedBytes(b.getValue().thread)
+                    Jvm.THREADS.getThreadAllocatedBytes(b.getValue().thread)
                         - b.getValue().allocatedAtStart))
         .ifPresent(e -> cancel(e.getKey(), e.getValue(), Stop.MEMORY));
   }
 
   @Override
   public synchronized void close() {
-    watchdog.shutdownNow();
+    if (watchdog != null) {
+      watchdog.shutdownNow();
+    }
     if (guard != null) {
       guard.cancel(false);
     }
