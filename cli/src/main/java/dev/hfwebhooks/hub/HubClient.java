@@ -7,12 +7,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hfwebhooks.handler.Watch;
 import dev.hfwebhooks.payload.Json;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -23,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLException;
 
 /**
  * The Hub's webhook settings API, called the way huggingface_hub's {@code list_webhooks}, {@code
@@ -366,12 +371,28 @@ public final class HubClient implements AutoCloseable {
             .formatted(endpoint, what, expected, text.replace(token.value(), "[hidden]")));
   }
 
-  private static String reason(IOException e) {
-    Throwable t = e;
-    while (t.getMessage() == null && t.getCause() != null) {
-      t = t.getCause();
+  /** Why a connection failed, in words: the JDK's exceptions often carry no message. */
+  private String reason(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
+        return "unknown host " + URI.create(endpoint).getHost();
+      }
+      if (t instanceof HttpConnectTimeoutException) {
+        return "no connection within " + CONNECT_TIMEOUT.toSeconds() + " s";
+      }
+      if (t instanceof SSLException) {
+        return "TLS failed: " + t.getMessage();
+      }
     }
-    return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    if (e instanceof ConnectException) {
+      return "connection refused";
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t.getMessage();
+      }
+    }
+    return "connection failed";
   }
 
   private static String encode(String id) {
