@@ -254,7 +254,7 @@ public final class FakeHub implements AutoCloseable {
   }
 
   private String store(ObjectNode webhook) {
-    String id = "%024x".formatted(0x65a0000000L + nextId++);
+    String id = "6543bbc16f2ec14d77f1%04x".formatted(nextId++); // 24 hex digits, as the Hub's
     ObjectNode stored = Json.object().put("id", id);
     stored.setAll(webhook);
     if (!stored.has("secret")) {
