@@ -2,6 +2,8 @@
 # Runs when someone opens a pull request on a repository you watch.
 #
 # Hub webhook: watch your repositories with the "Community (PR & discussions)" event.
+# To have `hf-webhooks hub sync` or `serve --register` register it, add a comment line that
+# starts with @watch, such as:  @watch model:you/your-model  (and: @domains discussion)
 # Try it:  hf-webhooks test ../shared/payloads/discussion-create-pull-request.json --handler new-pull-request
 #
 # The payload arrives as JSON on stdin and in $WEBHOOK_PAYLOAD, with $WEBHOOK_REPO_ID,

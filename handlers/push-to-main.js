@@ -1,6 +1,8 @@
 // Runs on every push to a repository you watch, and notes the pushes that reach main.
 //
 // Hub webhook: watch your models or datasets with the "Repo update" event.
+// To have `hf-webhooks hub sync` or `serve --register` register it, add a comment line that
+// starts with @watch, such as:  @watch model:you/your-model dataset:you/your-data
 // Try it:  hf-webhooks test ../shared/payloads/model-repo-content-update.json --handler push-to-main
 
 function handle(payload, context) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.hfwebhooks.testing.BareShell;
 import dev.hfwebhooks.testing.BareShell.Result;
+import dev.hfwebhooks.testing.FakeHub;
 import dev.hfwebhooks.testing.Fixtures;
 import dev.hfwebhooks.testing.StandInClients;
 import java.io.BufferedReader;
@@ -354,6 +355,93 @@ class LauncherIT {
       serving.rest();
       serving.process().waitFor(120, TimeUnit.SECONDS);
       serving.process().destroyForcibly();
+    }
+  }
+
+  @Test
+  void serveTunnelRegisterCreatesTheWebhookOnStartAndDeletesItOnSigterm(
+      @TempDir Path handlers, @TempDir Path bin) throws Exception {
+    write(handlers, "quick.sh", "#!/bin/sh\n# @watch model:acme/sentiment-model\necho '{}'\n");
+    write(handlers, "quiet.sh", "#!/bin/sh\necho '{}'\n");
+    Path ngrok = StandInClients.ngrok(bin);
+    try (FakeHub hub = FakeHub.start()) {
+      Serving serving =
+          serve(
+              handlers,
+              Map.of("HF_ENDPOINT", hub.url(), "HF_TOKEN", FakeHub.TOKEN),
+              "--secret",
+              "it-secret",
+              "--tunnel-bin",
+              ngrok.toString(),
+              "--register");
+      try {
+        assertThat(hub.webhooks()).as(String.join("\n", serving.lines())).hasSize(1);
+        String id = hub.webhooks().getFirst().path("id").asText();
+        assertThat(hub.webhooks().getFirst().path("url").asText())
+            .isEqualTo(StandInClients.NGROK_URL + "/webhooks/quick");
+        assertThat(serving.lines())
+            .contains(
+                "  created quick: model:acme/sentiment-model (repo, discussion) -> "
+                    + StandInClients.NGROK_URL
+                    + "/webhooks/quick ["
+                    + id
+                    + "]");
+
+        serving.process().toHandle().destroy(); // SIGTERM
+        String rest = serving.rest();
+
+        assertThat(serving.process().waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(rest)
+            .contains("Deleted the webhook of quick from the Hub [" + id + "].")
+            .contains("Stopped.");
+        assertThat(hub.calls("DELETE"))
+            .extracting(FakeHub.Call::path)
+            .containsExactly("/api/settings/webhooks/" + id);
+        assertThat(hub.webhooks()).isEmpty();
+        assertThat(String.join("\n", serving.lines()) + rest)
+            .doesNotContain(FakeHub.TOKEN)
+            .doesNotContain("it-secret");
+      } finally {
+        serving.process().destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  void onASpaceRegisterKeepsTheWebhooksAndTheNextStartChangesNothing(@TempDir Path handlers)
+      throws Exception {
+    write(handlers, "quick.sh", "#!/bin/sh\n# @watch org:acme\necho '{}'\n");
+    try (FakeHub hub = FakeHub.start()) {
+      Map<String, String> space =
+          Map.of(
+              "HF_ENDPOINT",
+              hub.url(),
+              "HF_TOKEN",
+              FakeHub.TOKEN,
+              "SPACE_HOST",
+              "acme-hooks.hf.space",
+              "WEBHOOK_SECRET",
+              "space-secret");
+      for (String expected : List.of("  created quick: ", "  unchanged quick: ")) {
+        Serving serving = serve(handlers, space, "--register");
+        try {
+          assertThat(serving.lines())
+              .as(String.join("\n", serving.lines()))
+              .anyMatch(line -> line.startsWith(expected))
+              .anyMatch(line -> line.endsWith("they stay on the Hub after this run."));
+          serving.process().toHandle().destroy(); // SIGTERM, as a Space restart sends
+          assertThat(serving.rest()).contains("Stopped.").doesNotContain("Deleted");
+          assertThat(serving.process().waitFor(120, TimeUnit.SECONDS)).isTrue();
+        } finally {
+          serving.process().destroyForcibly();
+        }
+      }
+      assertThat(hub.calls("DELETE")).isEmpty();
+      assertThat(hub.calls("POST")).hasSize(1);
+      assertThat(hub.webhooks()).hasSize(1);
+      assertThat(hub.webhooks().getFirst().path("url").asText())
+          .isEqualTo("https://acme-hooks.hf.space/webhooks/quick");
+      assertThat(hub.webhooks().getFirst().path("secret").asText()).isEqualTo("space-secret");
     }
   }
 

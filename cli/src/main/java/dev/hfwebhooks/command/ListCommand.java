@@ -2,9 +2,11 @@ package dev.hfwebhooks.command;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hfwebhooks.handler.Directives;
 import dev.hfwebhooks.handler.HandlerFile;
 import dev.hfwebhooks.handler.HandlerScan;
 import dev.hfwebhooks.handler.Handlers;
+import dev.hfwebhooks.handler.Watch;
 import dev.hfwebhooks.payload.Json;
 import java.io.PrintWriter;
 import java.util.List;
@@ -21,8 +23,10 @@ import picocli.CommandLine.Spec;
     name = "list",
     mixinStandardHelpOptions = true,
     description = {
-      "Show the webhooks a folder serves, and the files skipped and why.",
-      "Exit 0 when every handler is ready, 1 when one is broken, 2 when two files claim one name."
+      "Show the webhooks a folder serves, what each one watches on the Hub (@watch), and the"
+          + " files skipped and why.",
+      "Exit 0 when every handler is ready, 1 when one is broken or has a malformed directive, 2"
+          + " when two files claim one name."
     })
 final class ListCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -33,10 +37,17 @@ final class ListCommand implements Callable<Integer> {
       description = "Print the handlers as a JSON array (skipped files go to stderr).")
   boolean json;
 
-  /** One handler and what keeps it from running, if anything. */
-  private record Row(HandlerFile file, Optional<String> problem) {
+  /** One handler, what keeps it from running if anything, and what it declares it watches. */
+  private record Row(HandlerFile file, Optional<String> problem, Directives.Declared declared) {
     String state() {
       return problem.map(p -> "broken: " + p).orElse("ready");
+    }
+
+    String watches() {
+      return declared
+          .watch()
+          .map(Watch::describe)
+          .orElse(declared.problem().isPresent() ? "invalid @watch, see below" : "-");
     }
   }
 
@@ -46,7 +57,10 @@ final class ListCommand implements Callable<Integer> {
     List<Row> rows;
     // Checking a JavaScript handler parses it, which starts the engine only when there is one.
     try (Handlers handlers = new Handlers(scan)) {
-      rows = handlers.all().stream().map(h -> new Row(h.file(), h.problem())).toList();
+      rows =
+          handlers.all().stream()
+              .map(h -> new Row(h.file(), h.problem(), Directives.read(h.file())))
+              .toList();
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
@@ -62,6 +76,7 @@ final class ListCommand implements Callable<Integer> {
                 .put("path", row.file().path().toString())
                 .put("state", row.problem().isPresent() ? "broken" : "ready");
         row.problem().ifPresent(p -> item.put("problem", p));
+        row.declared().watch().ifPresent(w -> watchJson(item.putObject("watch"), w));
       }
       out.println(Json.write(array));
       scan.skipped().forEach(s -> err.println("skipped " + s.path() + ": " + s.reason()));
@@ -69,12 +84,22 @@ final class ListCommand implements Callable<Integer> {
       printTable(scan, rows, out);
     }
     scan.conflicts().forEach(c -> err.println("error: " + c.message()));
+    rows.forEach(r -> r.declared().problem().ifPresent(p -> err.println("error: " + p.message())));
     out.flush();
     err.flush();
     if (!scan.conflicts().isEmpty()) {
       return ExitCode.USAGE;
     }
-    return rows.stream().anyMatch(r -> r.problem().isPresent()) ? ExitCode.FAILURE : ExitCode.OK;
+    boolean broken =
+        rows.stream().anyMatch(r -> r.problem().isPresent() || r.declared().problem().isPresent());
+    return broken ? ExitCode.FAILURE : ExitCode.OK;
+  }
+
+  private static void watchJson(ObjectNode node, Watch watch) {
+    ArrayNode watched = node.putArray("watched");
+    watch.items().forEach(i -> watched.addObject().put("type", i.type()).put("name", i.name()));
+    ArrayNode domains = node.putArray("domains");
+    watch.domains().forEach(domains::add);
   }
 
   private static void printTable(HandlerScan scan, List<Row> rows, PrintWriter out) {
@@ -84,16 +109,27 @@ final class ListCommand implements Callable<Integer> {
       int name = "NAME".length();
       int route = "ROUTE".length();
       int file = "FILE".length();
+      int state = "STATE".length();
       for (Row row : rows) {
         name = Math.max(name, row.file().name().length());
         route = Math.max(route, row.file().route().length() + "POST ".length());
         file = Math.max(file, row.file().path().toString().length());
+        state = Math.max(state, row.state().length());
       }
-      String format = "%-" + name + "s  %-" + route + "s  %-7s  %-" + file + "s  %s%n";
-      out.printf(format, "NAME", "ROUTE", "KIND", "FILE", "STATE");
+      // WATCHES last: it is the longest, and the column a broken handler's state would push.
+      String format =
+          "%-" + name + "s  %-" + route + "s  %-7s  %-" + file + "s  %-" + state + "s  %s%n";
+      out.printf(format, "NAME", "ROUTE", "KIND", "FILE", "STATE", "WATCHES");
       for (Row row : rows) {
         HandlerFile h = row.file();
-        out.printf(format, h.name(), "POST " + h.route(), h.kind().label(), h.path(), row.state());
+        out.printf(
+            format,
+            h.name(),
+            "POST " + h.route(),
+            h.kind().label(),
+            h.path(),
+            row.state(),
+            row.watches());
       }
     }
     if (!scan.skipped().isEmpty()) {

@@ -1,7 +1,15 @@
 package dev.hfwebhooks.command;
 
+import dev.hfwebhooks.handler.Directives;
+import dev.hfwebhooks.handler.HandlerFile;
 import dev.hfwebhooks.handler.HandlerScan;
 import dev.hfwebhooks.handler.Handlers;
+import dev.hfwebhooks.hub.HubClient;
+import dev.hfwebhooks.hub.HubException;
+import dev.hfwebhooks.hub.PartialSyncException;
+import dev.hfwebhooks.hub.Registration;
+import dev.hfwebhooks.hub.Sync;
+import dev.hfwebhooks.hub.WebhookSpec;
 import dev.hfwebhooks.server.ServerConfig;
 import dev.hfwebhooks.server.ServerLog;
 import dev.hfwebhooks.server.StartupMessage;
@@ -14,15 +22,18 @@ import java.io.PrintWriter;
 import java.net.BindException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code hf-webhooks serve}: every handler file becomes {@code POST /webhooks/<name>}. */
@@ -79,6 +90,16 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin TunnelOptions tunnelOptions;
 
+  @Option(
+      names = "--register",
+      description =
+          "Once the public URL is known, create or update a Hub webhook for each handler that"
+              + " declares @watch, as hub sync does. With --tunnel, those it created are deleted"
+              + " on exit; with a stable URL (a Space's, --public-url) they stay.")
+  boolean register;
+
+  @ParentCommand HfWebhooksCommand root;
+
   @Override
   public Integer call() throws InterruptedException {
     if (timeoutSeconds <= 0) {
@@ -88,7 +109,11 @@ final class ServeCommand implements Callable<Integer> {
     if (tunnelSpec != null && publicUrl != null) {
       throw UserError.usage("--public-url and --tunnel both give the public URL: pass one");
     }
-    String spaceUrl = ServerConfig.spacePublicUrl(System.getenv("SPACE_HOST"));
+    String spaceUrl = ServerConfig.spacePublicUrl(root.environment().get("SPACE_HOST"));
+    if (register && tunnelSpec == null && publicUrl == null && spaceUrl == null) {
+      throw UserError.usage(
+          "--register needs a public URL the Hub can reach: add --tunnel, or --public-url URL");
+    }
     ServerConfig config;
     try {
       config =
@@ -103,10 +128,21 @@ final class ServeCommand implements Callable<Integer> {
       throw UserError.usage(e.getMessage());
     }
     HandlerScan scan = common.scanWithoutConflicts();
+    // A malformed directive or a missing token stops --register before anything starts.
+    List<Directives.Declared> declared = register ? HubSetup.directives(scan) : List.of();
+    HubClient hub = register ? HubSetup.connect(root.environment()) : null;
     PrintWriter out = spec.commandLine().getOut();
     ServerLog log = new ServerLog(out);
     Handlers handlers = new Handlers(scan);
-    WebhookServer server = start(config, handlers, log);
+    WebhookServer server;
+    try {
+      server = start(config, handlers, log);
+    } catch (RuntimeException e) {
+      if (hub != null) {
+        hub.close();
+      }
+      throw e;
+    }
     Shutdown shutdown = new Shutdown(out, server, handlers);
     shutdown.install();
     StartupMessage.head(server.localUrl(), config.hasSecret()).forEach(out::println);
@@ -125,8 +161,17 @@ final class ServeCommand implements Callable<Integer> {
               tunnelSpec, Stream.ofNullable(config.secret()).toList(), server, shutdown, log);
       if (tunnel == null) {
         shutdown.stop(true); // a signal came first: waits for the hook
+        if (hub != null) {
+          hub.close(); // nothing was registered
+        }
         return ExitCode.OK;
       }
+    }
+    if (hub != null) {
+      // A tunnel's URL dies with this run, so what it created goes with it; a stable one stays.
+      Registration registration = new Registration(hub, tunnel == null);
+      shutdown.add(registration);
+      register(registration, scan, declared, server.publicUrl(), shutdown, out);
     }
     StartupMessage.webhooks(server.localUrl(), server.publicUrl(), scan.handlers())
         .forEach(out::println);
@@ -164,6 +209,63 @@ final class ServeCommand implements Callable<Integer> {
     }
     shutdown.stop(true); // waits for the hook
     return ExitCode.OK;
+  }
+
+  /**
+   * Syncs the handlers' webhooks for {@code baseUrl}, printing each step. A failure with a tunnel's
+   * URL stops everything (nothing would reach this server); with a stable URL the server serves on,
+   * since the webhooks registered by an earlier run still work.
+   */
+  private void register(
+      Registration registration,
+      HandlerScan scan,
+      List<Directives.Declared> declared,
+      String baseUrl,
+      Shutdown shutdown,
+      PrintWriter out) {
+    List<WebhookSpec> specs = HubSetup.specs(declared, baseUrl, secret);
+    if (specs.isEmpty()) {
+      out.println(
+          "--register: no handler declares @watch, so nothing is registered on the Hub (add a"
+              + " comment such as `// @watch model:you/your-model` to a handler).");
+      out.flush();
+      return;
+    }
+    HubClient hub = registration.hub();
+    out.printf(
+        "Registering webhooks on %s for %s (token from %s):%n",
+        hub.endpoint(), baseUrl, hub.tokenSource());
+    out.flush();
+    Set<String> names = scan.handlers().stream().map(HandlerFile::name).collect(Collectors.toSet());
+    try {
+      Sync.Plan plan = Sync.plan(baseUrl, specs, names, hub.list(), false);
+      Sync.Summary summary =
+          registration.register(
+              plan,
+              line -> {
+                out.println(line);
+                out.flush();
+              });
+      out.println(
+          "Registered: "
+              + summary
+              + (registration.keeps()
+                  ? "; they stay on the Hub after this run."
+                  : "; those created are deleted from the Hub when the server stops."));
+      out.flush();
+    } catch (HubException | PartialSyncException e) {
+      if (registration.keeps()) {
+        out.println(
+            "warning: "
+                + e.getMessage()
+                + ". Serving on: webhooks registered by an earlier run still work.");
+        out.flush();
+        return;
+      }
+      shutdown.stopBeforeExit(false);
+      HubException cause = e instanceof HubException h ? h : ((PartialSyncException) e).hubError();
+      throw HubSetup.error(new HubException(cause.kind(), e.getMessage(), e));
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.hfwebhooks.command;
 
 import dev.hfwebhooks.handler.Handlers;
+import dev.hfwebhooks.hub.Registration;
 import dev.hfwebhooks.server.WebhookServer;
 import dev.hfwebhooks.tunnel.Tunnel;
 import java.io.PrintWriter;
@@ -8,8 +9,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Stops what {@code serve} started, once, whoever asks first: the shutdown hook (Ctrl-C, SIGTERM)
- * or {@code serve} itself when the tunnel fails. The order loses nothing: the server first, so
- * running deliveries still answer through the tunnel, then the tunnel client, then the handlers.
+ * or {@code serve} itself when the tunnel fails. The order loses nothing: first the webhooks this
+ * run registered are deleted from the Hub, so it sends no new deliveries to an address about to
+ * die; then the server, so running deliveries still answer through the tunnel; then the tunnel
+ * client; then the handlers.
  */
 final class Shutdown {
   private final PrintWriter out;
@@ -18,6 +21,7 @@ final class Shutdown {
   private final CompletableFuture<Void> requested = new CompletableFuture<>();
   private final Thread hook = new Thread(this::onSignal, "hf-webhooks-shutdown");
   private Tunnel tunnel;
+  private Registration registration;
   private boolean done;
 
   Shutdown(PrintWriter out, WebhookServer server, Handlers handlers) {
@@ -44,6 +48,22 @@ final class Shutdown {
     }
   }
 
+  /** Adds the Hub registration to what is undone; undoes it at once if everything stopped. */
+  void add(Registration started) {
+    synchronized (this) {
+      if (!done) {
+        registration = started;
+        return;
+      }
+    }
+    started.unregister(this::print);
+  }
+
+  private void print(String line) {
+    out.println(line);
+    out.flush();
+  }
+
   private void onSignal() {
     requested.complete(null);
     stop(true);
@@ -58,6 +78,9 @@ final class Shutdown {
     if (announce) {
       out.println("Stopping: letting running deliveries finish...");
       out.flush();
+    }
+    if (registration != null) {
+      registration.unregister(this::print);
     }
     server.close();
     if (tunnel != null) {

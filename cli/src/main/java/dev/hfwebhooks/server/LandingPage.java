@@ -1,5 +1,6 @@
 package dev.hfwebhooks.server;
 
+import dev.hfwebhooks.handler.Directives;
 import dev.hfwebhooks.handler.Handler;
 import dev.hfwebhooks.handler.HandlerFile;
 import dev.hfwebhooks.handler.HandlerScan;
@@ -22,25 +23,43 @@ final class LandingPage {
               .problem()
               .map(p -> "<span class=\"broken\">broken: " + escape(p) + "</span>")
               .orElse("ready");
+      Directives.Declared declared = Directives.read(h);
+      String watches =
+          declared
+              .watch()
+              .map(w -> "<code>" + escape(w.describe()) + "</code>")
+              .or(
+                  () ->
+                      declared
+                          .problem()
+                          .map(
+                              p ->
+                                  "<span class=\"broken\">line "
+                                      + p.line()
+                                      + ": "
+                                      + escape(p.what())
+                                      + "</span>"))
+              .orElse("&mdash;");
       rows.append(
           """
-              <tr><td>%s</td><td><code>POST %s</code></td><td>%s</td><td>%s</td><td><code>%s</code></td></tr>
+              <tr><td>%s</td><td><code>POST %s</code></td><td>%s</td><td>%s</td><td>%s</td><td><code>%s</code></td></tr>
           """
               .formatted(
                   escape(h.name()),
                   escape(baseUrl + h.route()),
                   escape(h.kind().label()),
                   state,
+                  watches,
                   escape(h.path().getFileName().toString())));
     }
     if (scan.handlers().isEmpty()) {
-      rows.append("<tr><td colspan=\"5\">No handlers in this folder yet.</td></tr>\n");
+      rows.append("<tr><td colspan=\"6\">No handlers in this folder yet.</td></tr>\n");
     }
     scan.conflicts()
         .forEach(
             c ->
                 rows.append(
-                    "<tr><td>%s</td><td colspan=\"4\"><span class=\"broken\">not served: %s</span></td></tr>\n"
+                    "<tr><td>%s</td><td colspan=\"5\"><span class=\"broken\">not served: %s</span></td></tr>\n"
                         .formatted(escape(c.name()), escape(c.message()))));
     StringBuilder skipped = new StringBuilder();
     scan.skipped()
@@ -80,11 +99,14 @@ final class LandingPage {
         %s
         <h2>Webhooks</h2>
         <table>
-          <thead><tr><th>Name</th><th>URL</th><th>Kind</th><th>State</th><th>File</th></tr></thead>
+          <thead><tr><th>Name</th><th>URL</th><th>Kind</th><th>State</th><th>Watches</th><th>File</th></tr></thead>
           <tbody>
         %s  </tbody>
         </table>
         <h2>Register a webhook on the Hub</h2>
+        <p>A handler that declares what it watches (<code>// @watch model:acme/sentiment-model</code>
+        within its first 20 lines) is registered for you by
+        <code>hf-webhooks hub sync --url %s</code>, or by <code>serve --register</code>. By hand:</p>
         <ol>
           <li>Open <a href="%s">%s</a> and create a webhook.</li>
           <li>Choose the repositories or users to watch, and the events (repo changes, discussions).</li>
@@ -101,6 +123,7 @@ final class LandingPage {
         .formatted(
             secret,
             rows,
+            escape(baseUrl),
             StartupMessage.SETTINGS_URL,
             StartupMessage.SETTINGS_URL,
             skipped.isEmpty() ? "" : "<h2>Skipped files</h2>\n<ul>\n" + skipped + "</ul>");

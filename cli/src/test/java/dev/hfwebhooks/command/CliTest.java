@@ -98,6 +98,50 @@ class CliTest {
   }
 
   @Test
+  void listShowsWhatEachHandlerWatches() {
+    write(dir, "push.js", "// @watch model:acme/sentiment-model org:acme\nfunction handle() {}\n");
+    write(dir, "review.sh", "#!/bin/sh\n# @watch dataset:acme/reviews\n# @domains discussion\n");
+    write(dir, "quiet.sh", "#!/bin/sh\n");
+
+    Run table = run("list", "--dir", dir.toString());
+    Run json = run("list", "--json", "--dir", dir.toString());
+
+    assertThat(table.exit()).as(table.err()).isZero();
+    assertThat(table.out())
+        .containsPattern("NAME +ROUTE +KIND +FILE +STATE +WATCHES\n")
+        .containsPattern(
+            "push +POST /webhooks/push +js +\\S+ +ready +model:acme/sentiment-model org:acme"
+                + " \\(repo, discussion\\)\n")
+        .containsPattern("review +.* +ready +dataset:acme/reviews \\(discussion\\)\n")
+        .containsPattern("quiet +.* +ready +-\n");
+    assertThat(json.out())
+        .contains(
+            "\"name\":\"push\",\"route\":\"/webhooks/push\",\"kind\":\"js\",\"path\":\""
+                + dir.resolve("push.js")
+                + "\",\"state\":\"ready\",\"watch\":{\"watched\":[{\"type\":\"model\","
+                + "\"name\":\"acme/sentiment-model\"},{\"type\":\"org\",\"name\":\"acme\"}],"
+                + "\"domains\":[\"repo\",\"discussion\"]}}");
+  }
+
+  @Test
+  void aMalformedDirectiveIsAnErrorNamingFileAndLineAndListExits1() {
+    write(dir, "push.js", "// Runs on pushes.\n// @watch models:acme/x\nfunction handle() {}\n");
+    write(dir, "ok.sh", "#!/bin/sh\n# @watch org:acme\n");
+
+    Run run = run("list", "--dir", dir.toString());
+
+    assertThat(run.exit()).isEqualTo(ExitCode.FAILURE);
+    assertThat(run.out())
+        .containsPattern("push +.* +ready +invalid @watch, see below\n")
+        .containsPattern("ok +.* +ready +org:acme \\(repo, discussion\\)\n");
+    assertThat(run.err())
+        .isEqualTo(
+            "error: "
+                + dir.resolve("push.js")
+                + " line 2: \"models\" is not a type: use user, org, model, dataset or space\n");
+  }
+
+  @Test
   void twoFilesForOneNameAreAnErrorForEveryCommand() {
     write(dir, "a.js", "function handle() {}");
     write(dir, "a.sh", "#!/bin/sh\n");

@@ -56,12 +56,16 @@ class WebhookServerTest {
         handlers,
         "hello.js",
         """
+        // @watch model:acme/sentiment-model
         function handle(payload, context) {
           console.log("hello " + payload.repo.name);
           return { greeting: "hi", repo: payload.repo.name, handler: context.handler };
         }
         """);
-    write(handlers, "throws.js", "function handle() { throw new Error('kaput'); }\n");
+    write(
+        handlers,
+        "throws.js",
+        "// @domains repo\nfunction handle() { throw new Error('kaput'); }\n");
     write(
         handlers,
         "module.mjs",
@@ -339,7 +343,7 @@ class WebhookServerTest {
   }
 
   @Test
-  void landingPageListsEachWebhookWithItsUrlAndKind() throws Exception {
+  void landingPageListsEachWebhookWithItsUrlKindAndWhatItWatches() throws Exception {
     ServerHarness.test(
         handlers,
         server -> {
@@ -358,7 +362,13 @@ class WebhookServerTest {
               .doesNotContain(ServerHarness.SECRET)
               .contains("https://huggingface.co/settings/webhooks")
               .contains("README.md")
-              .containsPattern("<td>broken</td>.*broken: broken.js has a syntax error at line 2");
+              .containsPattern("<td>broken</td>.*broken: broken.js has a syntax error at line 2")
+              .containsPattern(
+                  "<td>hello</td>.*<td><code>model:acme/sentiment-model \\(repo, discussion\\)</code>")
+              .containsPattern("<td>echo</td>.*<td>&mdash;</td>")
+              .containsPattern(
+                  "<td>throws</td>.*<span class=\"broken\">line 1: @domains without @watch")
+              .contains("hf-webhooks hub sync --url " + server.url(""));
         });
   }
 

@@ -1,0 +1,53 @@
+package dev.hfwebhooks.hub;
+
+/** A call to the Hub that failed, with one line that says what to do about it. */
+public final class HubException extends Exception {
+
+  /** What went wrong, so a command can pick its exit code. */
+  public enum Kind {
+    /** No token anywhere huggingface_hub looks. */
+    NO_TOKEN(true),
+    /** HF_ENDPOINT is not an http(s) URL. */
+    BAD_ENDPOINT(true),
+    /** 401: the token is wrong or revoked. */
+    BAD_TOKEN(true),
+    /** 403: the token may not manage webhooks. */
+    FORBIDDEN(true),
+    /** 404 on create or update: a watched repository, user or org does not exist. */
+    UNKNOWN_REPO(true),
+    /** 400 or 422: the Hub refused what was sent, and said why. */
+    REFUSED(true),
+    /** 429: too many calls; the message says how long to wait. */
+    RATE_LIMITED(false),
+    /** No answer: no network, a wrong HF_ENDPOINT, a timeout. */
+    UNREACHABLE(false),
+    /** A 5xx, or an answer that is not what huggingface_hub expects either. */
+    HUB_FAILED(false);
+
+    private final boolean userCanFix;
+
+    Kind(boolean userCanFix) {
+      this.userCanFix = userCanFix;
+    }
+
+    /** True when the fix is in the user's hands (token, directives), not the Hub's or network's. */
+    public boolean userCanFix() {
+      return userCanFix;
+    }
+  }
+
+  private final Kind kind;
+
+  public HubException(Kind kind, String message) {
+    this(kind, message, null);
+  }
+
+  public HubException(Kind kind, String message, Throwable cause) {
+    super(message, cause);
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+}
