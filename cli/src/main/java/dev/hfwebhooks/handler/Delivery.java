@@ -4,6 +4,7 @@ import dev.hfwebhooks.payload.WebhookPayload;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
@@ -28,7 +29,15 @@ public record Delivery(
     headers = Map.copyOf(headers);
   }
 
+  /**
+   * A random (version 4) UUID. Drawn from {@link ThreadLocalRandom} rather than {@link
+   * UUID#randomUUID()}, whose shared SecureRandom serialises every request: an id must be unique,
+   * not unguessable (it grants nothing).
+   */
   public static String newId() {
-    return UUID.randomUUID().toString();
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L; // version 4
+    long low = (random.nextLong() & ~(0xC000L << 48)) | (0x8000L << 48); // IETF variant
+    return new UUID(high, low).toString();
   }
 }

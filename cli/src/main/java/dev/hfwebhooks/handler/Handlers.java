@@ -47,10 +47,16 @@ public final class Handlers implements AutoCloseable {
           kept != null && kept.file().equals(file)
               ? kept
               : file.kind() == HandlerKind.JS
-                  ? new JsHandler(file, js)
+                  ? newJsHandler(file)
                   : new ProcessHandler(file, processes));
     }
     return Map.copyOf(byName);
+  }
+
+  private JsHandler newJsHandler(HandlerFile file) {
+    JsHandler handler = new JsHandler(file, js);
+    handler.watched(watcher != null);
+    return handler;
   }
 
   public HandlerScan scan() {
@@ -79,6 +85,9 @@ public final class Handlers implements AutoCloseable {
         StandardWatchEventKinds.ENTRY_CREATE,
         StandardWatchEventKinds.ENTRY_DELETE,
         StandardWatchEventKinds.ENTRY_MODIFY);
+    current.byName().values().stream()
+        .filter(JsHandler.class::isInstance)
+        .forEach(h -> ((JsHandler) h).watched(true));
     WatchService service = watcher;
     Thread.ofPlatform()
         .daemon()
@@ -113,6 +122,10 @@ public final class Handlers implements AutoCloseable {
       return;
     }
     Snapshot after = new Snapshot(scan, build(scan, before.byName()));
+    // Any event may be an edit of a kept JavaScript file: let each read its file again.
+    after.byName().values().stream()
+        .filter(JsHandler.class::isInstance)
+        .forEach(h -> ((JsHandler) h).fileMayHaveChanged());
     current = after;
     before
         .byName()

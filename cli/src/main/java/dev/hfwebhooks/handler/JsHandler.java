@@ -67,6 +67,8 @@ final class JsHandler implements Handler {
   private final Deque<Warm> idle = new ConcurrentLinkedDeque<>();
   private volatile Code code;
   private volatile boolean closed;
+  private volatile boolean watched;
+  private volatile boolean stale = true;
 
   JsHandler(HandlerFile file, JsRuntime runtime) {
     this.file = file;
@@ -113,13 +115,30 @@ final class JsHandler implements Handler {
   }
 
   /**
-   * The handler's code as the file holds it now. Reading it on every delivery costs a small file
-   * read and makes an edit take effect on the next delivery; contexts made from older code are
-   * dropped as they come back.
+   * Tells this handler whether someone watches its folder and calls {@link #fileMayHaveChanged}:
+   * then the file is read again only after a change, not on every delivery.
+   */
+  void watched(boolean watched) {
+    this.watched = watched;
+  }
+
+  /** The folder changed: read the file again before the next delivery. */
+  void fileMayHaveChanged() {
+    stale = true;
+  }
+
+  /**
+   * The handler's code as the file holds it now, so an edit takes effect on the next delivery;
+   * contexts made from older code are dropped as they come back. Unwatched (as in {@code test}),
+   * the file is read on every delivery.
    */
   private Code current() throws IOException {
-    String text = Files.readString(file.path());
     Code known = code;
+    if (watched && !stale && known != null) {
+      return known;
+    }
+    stale = false; // before reading: a change seen after this point triggers another read
+    String text = Files.readString(file.path());
     if (known != null && known.text().equals(text)) {
       return known;
     }
@@ -218,7 +237,7 @@ final class JsHandler implements Handler {
       }
       return Outcome.failed(file.name() + " failed: " + result.text(), log.tail());
     }
-    return Outcome.succeeded(Outcome.Answer.of(result.text(), delivery.id()), log.tail());
+    return Outcome.succeeded(Outcome.Answer.ofJson(result.text(), delivery.id()), log.tail());
   }
 
   /** A file that evaluates but does not provide the function. */

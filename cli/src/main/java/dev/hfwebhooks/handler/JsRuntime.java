@@ -6,9 +6,9 @@ import java.lang.management.MemoryMXBean;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
@@ -79,9 +79,13 @@ public final class JsRuntime implements AutoCloseable {
               .option("engine.WarnInterpreterOnly", "false")
               .logHandler(OutputStream.nullOutputStream())
               .build();
-      watchdog =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> Thread.ofPlatform().daemon().name("hf-webhooks-js-watchdog").unstarted(r));
+      ScheduledThreadPoolExecutor executor =
+          new ScheduledThreadPoolExecutor(
+              1, r -> Thread.ofPlatform().daemon().name("hf-webhooks-js-watchdog").unstarted(r));
+      // Nearly every timeout is cancelled when its run ends; left in the queue until they would
+      // have fired, thousands of them per second would pile up for a whole --timeout.
+      executor.setRemoveOnCancelPolicy(true);
+      watchdog = executor;
       guard =
           watchdog.scheduleWithFixedDelay(
               this::stopLargestAllocatorIfHeapIsLow,

@@ -41,10 +41,23 @@ public record Outcome(
      * {"status": "ok", "delivery": ID}}, so the Hub always gets a JSON answer.
      */
     public static Answer of(String output, String deliveryId) {
-      if (output == null || output.isBlank()) {
-        return new Answer(
-            Json.write(Json.object().put("status", "ok").put("delivery", deliveryId)), true);
-      }
+      return output == null || output.isBlank() ? ok(deliveryId) : parse(output);
+    }
+
+    /**
+     * JSON text known to be valid (JavaScript's {@code JSON.stringify} wrote it), or null for
+     * {@code undefined}: taken as it is, without parsing it again.
+     */
+    public static Answer ofJson(String json, String deliveryId) {
+      return json == null ? ok(deliveryId) : new Answer(json, true);
+    }
+
+    private static Answer ok(String deliveryId) {
+      return new Answer(
+          Json.write(Json.object().put("status", "ok").put("delivery", deliveryId)), true);
+    }
+
+    private static Answer parse(String output) {
       return Json.tryParse(output)
           .map(JsonNode::toString)
           .map(json -> new Answer(json, true))

@@ -50,6 +50,31 @@ class HandlersTest {
   }
 
   @Test
+  void aWatchedJavaScriptHandlerRunsItsEditedFile() throws Exception {
+    write(dir, "edit.js", "function handle() { return 1; }\n");
+    try (Handlers handlers = new Handlers(HandlerScan.of(dir))) {
+      handlers.watch(events::add);
+      HandlerRun run = new HandlerRun();
+      byte[] body = dev.hfwebhooks.testing.Fixtures.payload("repo-create.json");
+      assertThat(run.run(handlers, "edit", body, Duration.ofSeconds(10)).answer().body())
+          .isEqualTo("1");
+
+      write(dir, "edit.js", "function handle() { return 2; }\n");
+      eventually(
+          () -> {
+            try {
+              return run.run(handlers, "edit", body, Duration.ofSeconds(10))
+                  .answer()
+                  .body()
+                  .equals("2");
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          });
+    }
+  }
+
+  @Test
   void aNewConflictIsReportedAndNeitherFileIsServed() throws Exception {
     write(dir, "deploy.sh", "#!/bin/sh\n");
     try (Handlers handlers = new Handlers(HandlerScan.of(dir))) {
