@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,9 @@ final class ProcessHandler implements Handler {
    * body larger than this is left out of {@code WEBHOOK_PAYLOAD} and read from stdin only.
    */
   static final int MAX_ENV_PAYLOAD_BYTES = 120 * 1024;
+
+  /** The most a pipe holds on any system we run on, so a write of this size never blocks. */
+  private static final int PIPE_BUFFER_BYTES = 16 * 1024;
 
   /** After a timeout the process tree gets SIGTERM, then SIGKILL once this grace has passed. */
   static final Duration KILL_GRACE = Duration.ofSeconds(2);
@@ -68,21 +72,28 @@ final class ProcessHandler implements Handler {
       return Outcome.failed("could not start " + file.path() + ": " + e.getMessage(), log.tail());
     }
     try {
-      Thread stdin =
-          Thread.ofVirtual().start(() -> feed(process.getOutputStream(), delivery.body()));
+      // A body that fits the pipe's buffer (64 KiB on Linux, 16 KiB at least elsewhere) is
+      // written at once without blocking, whether or not the handler reads it; a larger one is
+      // fed by a thread, so a handler that does not read cannot block the delivery.
+      List<Thread> pumps = new ArrayList<>(3);
+      if (delivery.body().length <= PIPE_BUFFER_BYTES) {
+        feed(process.getOutputStream(), delivery.body());
+      } else {
+        pumps.add(Thread.ofVirtual().start(() -> feed(process.getOutputStream(), delivery.body())));
+      }
       Capture stdout = new Capture();
-      Thread out = Thread.ofVirtual().start(() -> stdout.drain(process.getInputStream()));
-      Thread err = Thread.ofVirtual().start(() -> log.drain(process.getErrorStream()));
+      pumps.add(Thread.ofVirtual().start(() -> stdout.drain(process.getInputStream())));
+      pumps.add(Thread.ofVirtual().start(() -> log.drain(process.getErrorStream())));
 
       if (!process.waitFor(delivery.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
         supervisor.terminate(process, KILL_GRACE);
-        join(PIPE_GRACE, stdin, out, err);
+        join(PIPE_GRACE, pumps);
         return Outcome.timedOut(
             "%s timed out after %s and was stopped"
                 .formatted(file.name(), seconds(delivery.timeout())),
             log.tail());
       }
-      join(PIPE_GRACE, stdin, out, err);
+      join(PIPE_GRACE, pumps);
       if (stdout.truncated) {
         log.add("[hf-webhooks] answer cut at " + MAX_ANSWER_BYTES + " bytes");
       }
@@ -133,7 +144,7 @@ final class ProcessHandler implements Handler {
     }
   }
 
-  private static void join(Duration grace, Thread... threads) throws InterruptedException {
+  private static void join(Duration grace, List<Thread> threads) throws InterruptedException {
     long deadline = System.nanoTime() + grace.toNanos();
     for (Thread thread : threads) {
       long left = deadline - System.nanoTime();
