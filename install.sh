@@ -154,7 +154,8 @@ mkdir -p "$staging" "$prefix/bin"
 if [ "$from" = checkout ]; then
   mkdir -p "$staging/bin" "$staging/lib"
   cp "$jar" "$here"/cli/target/lib/*.jar "$staging/lib/"
-  cp "$here/cli/src/main/launcher/find-java.sh" "$staging/lib/"
+  cp "$here/cli/src/main/launcher/find-java.sh" "$here/cli/src/main/launcher/train-cache.sh" \
+    "$staging/lib/"
   cp "$here/cli/src/main/launcher/hf-webhooks" "$staging/bin/"
   cp "$here/install.sh" "$staging/"
   chmod 755 "$staging/bin/hf-webhooks" "$staging/install.sh"
@@ -177,6 +178,11 @@ fi
 rm -rf "$dest"
 mv "$staging" "$dest"
 ln -sf "$dest/bin/hf-webhooks" "$link"
+if [ -n "$java" ] && [ -f "$dest/lib/train-cache.sh" ]; then
+  # After the move: the cache remembers where the jars are.
+  echo "Preparing a class cache for a faster start (a few seconds)..."
+  sh "$dest/lib/train-cache.sh" "$dest"
+fi
 
 echo "Installed $("$link" --version | head -n 1) in $dest"
 echo "Launcher: $link (runs on $runtime)"
