@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       ListCommand.class,
       TestCommand.class,
+      DeliveriesCommand.class,
+      ReplayCommand.class,
       // Prints a bash/zsh completion script for this very command tree, so it never goes stale.
       AutoComplete.GenerateCompletion.class,
       CommandLine.HelpCommand.class
