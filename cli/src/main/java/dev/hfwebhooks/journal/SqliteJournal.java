@@ -28,8 +28,12 @@ import org.sqlite.SQLiteException;
 import org.sqlite.SQLiteOpenMode;
 
 /**
- * The journal in one embedded SQLite file, in WAL mode with {@code synchronous=FULL}: a write that
- * returns has been synced to disk, so it survives kill -9 and power loss alike.
+ * The journal in one embedded SQLite file, in WAL mode. Every write that returns is in the file, so
+ * it survives the server's crash (kill -9). Queuing a delivery ({@link #enqueue}, what {@code
+ * --async} acknowledges) is also synced to the disk ({@code synchronous=FULL}), so it survives a
+ * power loss too; the other writes are not waited on for that ({@code synchronous=NORMAL}): after a
+ * power loss the last of them may be missing, which at worst runs a delivery once more (at least
+ * once), and the next synced write makes them durable as well.
  *
  * <p>All writes go through one thread that commits them in batches (group commit): under load many
  * deliveries share one sync, and SQLite, which allows one writer at a time, never sees two of ours
@@ -65,11 +69,8 @@ public final class SqliteJournal implements Journal {
         output      TEXT,
         stderr      TEXT
       );
-      CREATE INDEX deliveries_by_status ON deliveries (status);
-      CREATE INDEX deliveries_by_handler ON deliveries (handler, seq);
-      CREATE INDEX deliveries_by_received ON deliveries (received);
       CREATE TABLE attempts (
-        delivery    INTEGER NOT NULL REFERENCES deliveries (seq) ON DELETE CASCADE,
+        delivery    TEXT NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
         number      INTEGER NOT NULL,
         trigger     TEXT NOT NULL,        -- received, retry, recovery, replay
         started     INTEGER NOT NULL,
@@ -81,13 +82,16 @@ public final class SqliteJournal implements Journal {
       ) WITHOUT ROWID;
       """;
 
+  // No index beyond the two keys: each costs every write, and what else reads the table (lists,
+  // recovery at start) scans at most --keep rows, in milliseconds.
   private static final String SUMMARY =
       "SELECT seq, id, received, handler, status, attempts, exit_status, duration_ms, error";
 
   private static final String INTERRUPTED = "interrupted: the server stopped during this attempt";
 
   /** One write and whoever waits for it. */
-  private record Write(Work<?> work, boolean inserts, CompletableFuture<Object> done) {}
+  private record Write(
+      Work<?> work, boolean inserts, boolean synced, CompletableFuture<Object> done) {}
 
   /** SQL run on the writer's connection, inside its transaction. */
   @FunctionalInterface
@@ -95,7 +99,7 @@ public final class SqliteJournal implements Journal {
     T run(Statements sql) throws SQLException;
   }
 
-  private static final Write STOP = new Write(sql -> null, false, new CompletableFuture<>());
+  private static final Write STOP = new Write(sql -> null, false, false, new CompletableFuture<>());
 
   private final Path file;
   private final Retention retention;
@@ -104,6 +108,9 @@ public final class SqliteJournal implements Journal {
   private final BlockingQueue<Write> writes = new LinkedBlockingQueue<>();
   private final Thread writerThread;
   private volatile boolean closed;
+
+  /** The writer connection's synchronous setting: FULL as opened, then as each batch needs. */
+  private boolean syncing = true;
 
   private SqliteJournal(Path file, Retention retention, Connection reader, Connection writer) {
     this.file = file;
@@ -241,8 +248,13 @@ public final class SqliteJournal implements Journal {
     }
     String finished = " AND status NOT IN ('queued', 'running')";
     if (retention.age() != null) {
+      // Arrival order is time order: everything before the first delivery young enough to keep is
+      // old, and finding it reads only the old rows.
       try (PreparedStatement p =
-          connection.prepareStatement("DELETE FROM deliveries WHERE received < ?" + finished)) {
+          connection.prepareStatement(
+              "DELETE FROM deliveries WHERE seq < coalesce((SELECT seq FROM deliveries WHERE"
+                  + " received >= ? ORDER BY seq LIMIT 1), (SELECT max(seq) + 1 FROM deliveries))"
+                  + finished)) {
         p.setLong(1, Instant.now().minus(retention.age()).toEpochMilli());
         p.executeUpdate();
       }
@@ -268,16 +280,23 @@ public final class SqliteJournal implements Journal {
 
   @Override
   public void enqueue(NewDelivery delivery) {
-    write(true, sql -> insert(sql, delivery, Status.QUEUED, 0));
+    write(
+        true,
+        true,
+        sql -> {
+          insert(sql, delivery, Status.QUEUED, 0);
+          return null;
+        });
   }
 
   @Override
   public int acceptRunning(NewDelivery delivery) {
     return write(
         true,
+        false,
         sql -> {
-          long seq = insert(sql, delivery, Status.RUNNING, 1);
-          insertAttempt(sql, seq, 1, Trigger.RECEIVED);
+          insert(sql, delivery, Status.RUNNING, 1);
+          insertAttempt(sql, delivery.id(), 1, Trigger.RECEIVED);
           return 1;
         });
   }
@@ -286,24 +305,23 @@ public final class SqliteJournal implements Journal {
   public int start(String id, Trigger trigger) {
     return write(
         false,
+        false,
         sql -> {
-          PreparedStatement find = sql.prepare("SELECT seq, attempts FROM deliveries WHERE id = ?");
+          PreparedStatement find = sql.prepare("SELECT attempts FROM deliveries WHERE id = ?");
           find.setString(1, id);
-          long seq;
           int number;
           try (ResultSet rs = find.executeQuery()) {
             if (!rs.next()) {
               throw new JournalException("no delivery " + id + " in " + file);
             }
-            seq = rs.getLong(1);
-            number = rs.getInt(2) + 1;
+            number = rs.getInt(1) + 1;
           }
           PreparedStatement update =
-              sql.prepare("UPDATE deliveries SET status = 'running', attempts = ? WHERE seq = ?");
+              sql.prepare("UPDATE deliveries SET status = 'running', attempts = ? WHERE id = ?");
           update.setInt(1, number);
-          update.setLong(2, seq);
+          update.setString(2, id);
           update.executeUpdate();
-          insertAttempt(sql, seq, number, trigger);
+          insertAttempt(sql, id, number, trigger);
           return number;
         });
   }
@@ -312,12 +330,12 @@ public final class SqliteJournal implements Journal {
   public void finish(String id, int number, AttemptResult result, Status next) {
     write(
         false,
+        false,
         sql -> {
           PreparedStatement attempt =
               sql.prepare(
                   "UPDATE attempts SET status = ?, exit_status = ?, duration_ms = ?, error = ?"
-                      + " WHERE delivery = (SELECT seq FROM deliveries WHERE id = ?)"
-                      + " AND number = ?");
+                      + " WHERE delivery = ? AND number = ?");
           attempt.setString(1, result.status().label());
           setInteger(attempt, 2, result.exitStatus());
           attempt.setLong(3, result.durationMs());
@@ -347,6 +365,7 @@ public final class SqliteJournal implements Journal {
   public List<DeliverySummary> recover() {
     return write(
         false,
+        false,
         sql -> {
           PreparedStatement attempts =
               sql.prepare(
@@ -364,7 +383,7 @@ public final class SqliteJournal implements Journal {
         });
   }
 
-  private static long insert(Statements sql, NewDelivery d, Status status, int attempts)
+  private static void insert(Statements sql, NewDelivery d, Status status, int attempts)
       throws SQLException {
     PreparedStatement insert =
         sql.prepare(
@@ -378,29 +397,27 @@ public final class SqliteJournal implements Journal {
     insert.setString(6, status.label());
     insert.setInt(7, attempts);
     insert.executeUpdate();
-    try (Statement s = sql.connection.createStatement();
-        ResultSet rs = s.executeQuery("SELECT last_insert_rowid()")) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 
-  private static void insertAttempt(Statements sql, long seq, int number, Trigger trigger)
+  private static void insertAttempt(Statements sql, String id, int number, Trigger trigger)
       throws SQLException {
     PreparedStatement attempt =
         sql.prepare(
             "INSERT INTO attempts (delivery, number, trigger, started, status)"
                 + " VALUES (?, ?, ?, ?, 'running')");
-    attempt.setLong(1, seq);
+    attempt.setString(1, id);
     attempt.setInt(2, number);
     attempt.setString(3, trigger.label());
     attempt.setLong(4, Instant.now().toEpochMilli());
     attempt.executeUpdate();
   }
 
-  /** Hands {@code work} to the writer thread and waits until it is committed. */
+  /**
+   * Hands {@code work} to the writer thread and waits until it is committed ({@code synced}: and on
+   * the disk).
+   */
   @SuppressWarnings("unchecked")
-  private <T> T write(boolean inserts, Work<T> work) {
+  private <T> T write(boolean inserts, boolean synced, Work<T> work) {
     if (writer == null) {
       throw new IllegalStateException("journal opened for reading only");
     }
@@ -408,7 +425,7 @@ public final class SqliteJournal implements Journal {
       throw new JournalException("the journal " + file + " is closed");
     }
     CompletableFuture<Object> done = new CompletableFuture<>();
-    writes.add(new Write(work, inserts, done));
+    writes.add(new Write(work, inserts, synced, done));
     try {
       return (T) done.join();
     } catch (CompletionException e) {
@@ -447,6 +464,11 @@ public final class SqliteJournal implements Journal {
   private void commit(List<Write> batch) {
     List<Object> results = new ArrayList<>(batch.size());
     try {
+      boolean sync = batch.stream().anyMatch(Write::synced);
+      if (sync != syncing) {
+        execute(writer.connection, "PRAGMA synchronous = " + (sync ? "FULL" : "NORMAL"));
+        syncing = sync;
+      }
       execute(writer.connection, "BEGIN IMMEDIATE");
       boolean inserts = false;
       for (Write w : batch) {
@@ -496,7 +518,6 @@ public final class SqliteJournal implements Journal {
           PreparedStatement p =
               sql.prepare(SUMMARY + ", body, headers, output, stderr FROM deliveries WHERE id = ?");
           p.setString(1, id);
-          long seq;
           DeliverySummary summary;
           byte[] body;
           String headers;
@@ -506,7 +527,6 @@ public final class SqliteJournal implements Journal {
             if (!rs.next()) {
               return Optional.empty();
             }
-            seq = rs.getLong("seq");
             summary = summary(rs);
             body = rs.getBytes("body");
             headers = rs.getString("headers");
@@ -517,7 +537,7 @@ public final class SqliteJournal implements Journal {
               sql.prepare(
                   "SELECT number, trigger, started, status, exit_status, duration_ms, error"
                       + " FROM attempts WHERE delivery = ? ORDER BY number");
-          a.setLong(1, seq);
+          a.setString(1, id);
           List<Attempt> attempts = new ArrayList<>();
           try (ResultSet rs = a.executeQuery()) {
             while (rs.next()) {
