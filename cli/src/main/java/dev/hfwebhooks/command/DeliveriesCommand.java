@@ -9,6 +9,7 @@ import dev.hfwebhooks.journal.SqliteJournal;
 import dev.hfwebhooks.journal.Status;
 import dev.hfwebhooks.payload.Json;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -89,7 +90,7 @@ final class DeliveriesCommand implements Callable<Integer> {
 
   /** Opens the journal to read; a missing one is a usage error (a wrong --data-dir, likely). */
   static SqliteJournal openForReading(Path file) {
-    if (!java.nio.file.Files.exists(file)) {
+    if (!Files.exists(file)) {
       throw UserError.usage(
           "no journal at %s: serve records deliveries there (pass --data-dir to read another)"
               .formatted(file));

@@ -193,7 +193,9 @@ final class ServeCommand implements Callable<Integer> {
                       record,
                       config.timeout(),
                       line -> log.handlerLine(record.handler(), line)),
-              RetryPolicy.of(retries, retryDelay),
+              // Without --async a failure is the caller's answer, not retried; the queue then
+              // only runs what a crash left behind, once.
+              RetryPolicy.of(async ? retries : 0, retryDelay),
               workers,
               DeliveryQueue.Scheduler.thread(),
               RandomGenerator.getDefault(),

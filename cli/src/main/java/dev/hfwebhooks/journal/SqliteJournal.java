@@ -421,11 +421,15 @@ public final class SqliteJournal implements Journal {
     if (writer == null) {
       throw new IllegalStateException("journal opened for reading only");
     }
-    if (closed) {
-      throw new JournalException("the journal " + file + " is closed");
-    }
     CompletableFuture<Object> done = new CompletableFuture<>();
-    writes.add(new Write(work, inserts, synced, done));
+    // Checked and added under the lock close() takes: no write can land behind the writer's STOP
+    // and wait forever.
+    synchronized (writes) {
+      if (closed) {
+        throw new JournalException("the journal " + file + " is closed");
+      }
+      writes.add(new Write(work, inserts, synced, done));
+    }
     try {
       return (T) done.join();
     } catch (CompletionException e) {
@@ -693,10 +697,12 @@ public final class SqliteJournal implements Journal {
   /** Waits for the writes already handed over, then closes the file. */
   @Override
   public void close() {
-    if (closed) {
-      return;
+    synchronized (writes) {
+      if (closed) {
+        return;
+      }
+      closed = true;
     }
-    closed = true;
     if (writerThread != null) {
       writes.add(STOP);
       try {

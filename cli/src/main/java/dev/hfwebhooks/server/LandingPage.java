@@ -18,7 +18,7 @@ final class LandingPage {
   /**
    * The newest deliveries, for the page's last table.
    *
-   * @param journal where the journal is
+   * @param journal where the journal is (for the server's own use: the page does not show it)
    * @param async whether deliveries are answered 202 and run by the queue
    * @param deliveries the newest first
    * @param problem why the journal could not be read, or null
@@ -125,11 +125,11 @@ final class LandingPage {
 
   private static String deliveries(Recent recent) {
     StringBuilder html = new StringBuilder("<h2>Recent deliveries</h2>\n");
+    // The page is public: it says how deliveries are handled, not where the journal is.
     html.append(
-        "<p>Journal: <code>%s</code>%s.</p>\n"
-            .formatted(
-                escape(recent.journal()),
-                recent.async() ? "; deliveries are answered 202 and run in the background" : ""));
+        recent.async()
+            ? "<p>Deliveries are answered 202 once recorded, and run in the background.</p>\n"
+            : "<p>Deliveries are recorded, then run as they arrive.</p>\n");
     if (recent.problem() != null) {
       return html.append("<p class=\"warn\">")
           .append(escape(recent.problem()))
