@@ -116,4 +116,8 @@ off=$(awk '$1 == "off" { print $2 }' "$results" | median)
 sync=$(awk '$1 == "sync" { print $2 }' "$results" | median)
 echo
 awk -v off="$off" -v sync="$sync" 'BEGIN { printf "Journaling in sync mode costs %.1f %% of throughput (median against median).\n", (1 - sync / off) * 100 }'
+# The floor under a durable acknowledgement: one synced 4 KiB write on the data dir's disk.
+dd if=/dev/zero of="$work/sync-test" bs=4k count=200 oflag=dsync 2> "$work/dd.txt"
+sync_ms=$(awk '/copied/ { for (i = 1; i <= NF; i++) if ($i == "s,") printf "%.2f", $(i - 1) * 1000 / 200 }' "$work/dd.txt")
+echo "One synced 4 KiB write on the data dir's disk (dd oflag=dsync, 200 writes): $sync_ms ms on average."
 echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $("$java" -version 2>&1 | head -n 1); wrk -t2 -c16, ${seconds} s per run after 5 s of warm-up; data dir on $(df --output=fstype "$work" | tail -n 1)."
