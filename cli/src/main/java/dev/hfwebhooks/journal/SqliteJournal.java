@@ -452,7 +452,16 @@ public final class SqliteJournal implements Journal {
       writes.drainTo(batch, MAX_BATCH - 1);
       boolean stop = batch.remove(STOP);
       if (!batch.isEmpty()) {
-        commit(batch);
+        try {
+          commit(batch);
+        } catch (Throwable e) {
+          // An Error (out of memory, say) must not end this thread: every later write would wait
+          // for it forever. Those of this batch fail; the next batch is tried afresh.
+          rollback();
+          for (Write w : batch) {
+            w.done().completeExceptionally(new JournalException("journal " + file + ": " + e, e));
+          }
+        }
       }
       batch.clear();
       if (stop) {
