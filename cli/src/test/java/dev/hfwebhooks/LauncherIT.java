@@ -235,6 +235,10 @@ class LauncherIT {
         new ArrayList<>(
             List.of(launcher.toString(), "serve", "--port", "0", "--dir", handlers.toString()));
     command.addAll(List.of(options));
+    if (!command.contains("--data-dir")) {
+      // A journal of its own: a server still dying from the last test may hold the default one.
+      command.addAll(List.of("--data-dir", Files.createTempDirectory(home, "data").toString()));
+    }
     Process server = bare(command, env).redirectErrorStream(true).start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
@@ -523,5 +527,118 @@ class LauncherIT {
     } finally {
       serving.process().destroyForcibly();
     }
+  }
+
+  /** The lines of {@code file}, none when it does not exist yet. */
+  private static List<String> lines(Path file) throws IOException {
+    return Files.exists(file) ? Files.readAllLines(file) : List.of();
+  }
+
+  /** Waits until {@code condition} holds, for 60 s at most, saying {@code what} it waited for. */
+  private static void awaitTrue(String what, Check condition) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!condition.holds()) {
+      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  /** A condition that may throw. */
+  interface Check {
+    boolean holds() throws Exception;
+  }
+
+  @Test
+  void killedInTheMiddleOfAQueueEveryAcceptedDeliveryRunsAfterARestart(
+      @TempDir Path handlers, @TempDir Path data, @TempDir Path runs) throws Exception {
+    Path ran = runs.resolve("ran.txt");
+    // One worker and a second per delivery: the queue is still long when the server is killed.
+    write(
+        handlers,
+        "slow.sh",
+        "#!/bin/sh\necho \"$WEBHOOK_DELIVERY_ID\" >> '" + ran + "'\nsleep 1\n");
+    String[] options = {"--async", "--workers", "1", "--data-dir", data.toString()};
+    Serving first = serve(handlers, Map.of(), options);
+    List<String> accepted = new ArrayList<>();
+    try {
+      String url = localUrl(first) + "/webhooks/slow";
+      for (int i = 0; i < 6; i++) {
+        HttpResponse<String> response = post(url);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+        accepted.add(response.headers().firstValue("X-Delivery-Id").orElseThrow());
+      }
+      awaitTrue("the first delivery started", () -> !lines(ran).isEmpty());
+
+      first.process().destroyForcibly(); // SIGKILL: no shutdown hook, nothing flushed
+      assertThat(first.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      first.process().destroyForcibly();
+    }
+    List<String> beforeKill = lines(ran);
+    assertThat(beforeKill).as("some deliveries were still queued when killed").hasSizeLessThan(6);
+
+    Serving second = serve(handlers, Map.of(), options);
+    try {
+      awaitTrue("every accepted delivery ran", () -> lines(ran).containsAll(accepted));
+      awaitTrue(
+          "every accepted delivery is recorded as succeeded",
+          () -> {
+            Result list =
+                run(launcher.toString(), "deliveries", "--data-dir", data.toString(), "--json");
+            return list.exit() == 0
+                && Pattern.compile("\"status\":\"succeeded\"").matcher(list.out()).results().count()
+                    == accepted.size();
+          });
+      assertThat(String.join("\n", second.lines()))
+          .contains("deliveries left unfinished by the last server: running them.");
+    } finally {
+      second.process().toHandle().destroy();
+      second.rest();
+      second.process().waitFor(120, TimeUnit.SECONDS);
+      second.process().destroyForcibly();
+    }
+    Result show =
+        run(
+            launcher.toString(),
+            "deliveries",
+            "show",
+            accepted.getFirst(),
+            "--data-dir",
+            data.toString());
+    assertThat(show.exit()).as(show.all()).isZero();
+    assertThat(show.out()).contains("status    succeeded").contains("recovery");
+  }
+
+  @Test
+  void aDataDirOnAReadOnlyDiskStopsServeAtStart(@TempDir Path handlers, @TempDir Path data)
+      throws Exception {
+    Result namespaces = run("unshare", "-m", "true");
+    assumeThat(namespaces.exit())
+        .as("mount namespaces (unshare -m) to make a read-only disk")
+        .isZero();
+    write(handlers, "quick.sh", "#!/bin/sh\necho '{}'\n");
+
+    // The data dir becomes a read-only mount for this serve alone.
+    Result serve =
+        run(
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            "mount --bind \"$1\" \"$1\" && mount -o remount,ro,bind \"$1\" \"$1\""
+                + " && exec \"$2\" serve --port 0 --dir \"$3\" --data-dir \"$1\"",
+            "sh",
+            data.toString(),
+            launcher.toString(),
+            handlers.toString());
+
+    assertThat(serve.exit()).as(serve.all()).isEqualTo(1);
+    assertThat(serve.err())
+        .isEqualTo(
+            "error: cannot write to the data dir "
+                + data
+                + " (Read-only file system): serve records every delivery there; pass --data-dir"
+                + " with a writable folder, or --no-journal to record nothing\n");
+    assertThat(serve.out()).doesNotContain("Running on local URL");
   }
 }

@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
       ListCommand.class,
       TestCommand.class,
       HubCommand.class,
+      DeliveriesCommand.class,
+      ReplayCommand.class,
       // Prints a bash/zsh completion script for this very command tree, so it never goes stale.
       AutoComplete.GenerateCompletion.class,
       CommandLine.HelpCommand.class

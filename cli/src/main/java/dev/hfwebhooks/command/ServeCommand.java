@@ -10,6 +10,14 @@ import dev.hfwebhooks.hub.PartialSyncException;
 import dev.hfwebhooks.hub.Registration;
 import dev.hfwebhooks.hub.Sync;
 import dev.hfwebhooks.hub.WebhookSpec;
+import dev.hfwebhooks.journal.DataDir;
+import dev.hfwebhooks.journal.DeliveryQueue;
+import dev.hfwebhooks.journal.Journal;
+import dev.hfwebhooks.journal.JournalException;
+import dev.hfwebhooks.journal.RecordedRun;
+import dev.hfwebhooks.journal.Retention;
+import dev.hfwebhooks.journal.RetryPolicy;
+import dev.hfwebhooks.journal.SqliteJournal;
 import dev.hfwebhooks.server.ServerConfig;
 import dev.hfwebhooks.server.ServerLog;
 import dev.hfwebhooks.server.StartupMessage;
@@ -20,6 +28,7 @@ import dev.hfwebhooks.tunnel.TunnelSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -27,6 +36,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -99,11 +109,75 @@ final class ServeCommand implements Callable<Integer> {
   boolean register;
 
   @ParentCommand HfWebhooksCommand root;
+  @Mixin DataDirOption data;
+
+  @Option(
+      names = "--no-journal",
+      description = "Record nothing: no history, no replay, no --async (for benchmarks).")
+  boolean noJournal;
+
+  @Option(
+      names = "--async",
+      description =
+          "Answer 202 once a delivery is recorded, then run it in the background, retrying"
+              + " failures.")
+  boolean async;
+
+  @Option(
+      names = "--workers",
+      paramLabel = "N",
+      defaultValue = "4",
+      description = "Deliveries run at once in the background (default: ${DEFAULT-VALUE}).")
+  int workers;
+
+  @Option(
+      names = "--retries",
+      paramLabel = "N",
+      defaultValue = "3",
+      description =
+          "With --async: times a failed or timed-out delivery runs again (default:"
+              + " ${DEFAULT-VALUE}).")
+  int retries;
+
+  @Option(
+      names = "--retry-delay",
+      paramLabel = "DURATION",
+      defaultValue = "2s",
+      converter = DurationConverter.class,
+      description =
+          "Wait before the first retry, doubled for each next one, with jitter (default:"
+              + " ${DEFAULT-VALUE}).")
+  Duration retryDelay;
+
+  @Option(
+      names = "--keep",
+      paramLabel = "N|AGE",
+      defaultValue = "10000",
+      description =
+          "History kept: a number of deliveries, or an age like 30d, 12h (default:"
+              + " ${DEFAULT-VALUE}).")
+  String keep;
 
   @Override
   public Integer call() throws InterruptedException {
     if (timeoutSeconds <= 0) {
       throw UserError.usage("--timeout must be at least 1 second, not " + timeoutSeconds);
+    }
+    if (noJournal && async) {
+      throw UserError.usage(
+          "--async needs the journal: a delivery is answered once it is recorded there");
+    }
+    if (workers < 1) {
+      throw UserError.usage("--workers must be at least 1, not " + workers);
+    }
+    if (retries < 0) {
+      throw UserError.usage("--retries must be 0 or more, not " + retries);
+    }
+    Retention retention;
+    try {
+      retention = Retention.parse(keep);
+    } catch (IllegalArgumentException e) {
+      throw UserError.usage("--keep: " + e.getMessage());
     }
     TunnelSpec tunnelSpec = tunnelOptions.spec();
     if (tunnelSpec != null && publicUrl != null) {
@@ -133,19 +207,51 @@ final class ServeCommand implements Callable<Integer> {
     HubClient hub = register ? HubSetup.connect(root.environment()) : null;
     PrintWriter out = spec.commandLine().getOut();
     ServerLog log = new ServerLog(out);
+    Recording recording = noJournal ? Recording.NONE : openJournal(retention);
     Handlers handlers = new Handlers(scan);
+    DeliveryQueue queue = null;
+    if (recording.journal() != Journal.none()) {
+      queue =
+          new DeliveryQueue(
+              recording.journal(),
+              record ->
+                  RecordedRun.run(
+                      handlers,
+                      record,
+                      config.timeout(),
+                      line -> log.handlerLine(record.handler(), line)),
+              // Without --async a failure is the caller's answer, not retried; the queue then
+              // only runs what a crash left behind, once.
+              RetryPolicy.of(async ? retries : 0, retryDelay),
+              workers,
+              DeliveryQueue.Scheduler.thread(),
+              RandomGenerator.getDefault(),
+              log::info);
+    }
     WebhookServer server;
     try {
-      server = start(config, handlers, log);
+      server = start(config, handlers, recording.journal(), async ? queue : null, log);
     } catch (RuntimeException e) {
+      recording.close();
       if (hub != null) {
         hub.close();
       }
       throw e;
     }
-    Shutdown shutdown = new Shutdown(out, server, handlers);
+    Shutdown shutdown = new Shutdown(out, server, queue, handlers, recording, config.drainGrace());
     shutdown.install();
     StartupMessage.head(server.localUrl(), config.hasSecret()).forEach(out::println);
+    out.println(journalLine(recording));
+    if (queue != null) {
+      try {
+        int recovered = queue.recover();
+        if (recovered > 0) {
+          log.info(recovered + " deliveries left unfinished by the last server: running them.");
+        }
+      } catch (JournalException e) {
+        log.info("warning: cannot run what the last server left unfinished: " + e.getMessage());
+      }
+    }
 
     Tunnel tunnel = null;
     if (tunnelSpec != null && spaceUrl != null) {
@@ -294,9 +400,54 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  private static WebhookServer start(ServerConfig config, Handlers handlers, ServerLog log) {
+  /** The journal serve writes to, and the lock that keeps it this serve's alone. */
+  record Recording(Journal journal, DataDir.Lock lock) implements AutoCloseable {
+    static final Recording NONE = new Recording(Journal.none(), null);
+
+    @Override
+    public void close() {
+      journal.close();
+      if (lock != null) {
+        lock.close();
+      }
+    }
+  }
+
+  /**
+   * Opens the journal before anything listens, so that a read-only disk, a locked database or
+   * another serve on the same data dir stop serve at start, not at its first delivery.
+   */
+  private Recording openJournal(Retention retention) {
+    Path dir = data.dir();
+    DataDir.Lock lock = null;
     try {
-      return WebhookServer.start(config, handlers, log);
+      DataDir.checkWritable(dir);
+      lock = DataDir.lock(dir);
+      return new Recording(SqliteJournal.open(DataDir.journal(dir), retention), lock);
+    } catch (JournalException e) {
+      if (lock != null) {
+        lock.close();
+      }
+      throw UserError.failure(e.getMessage(), e);
+    }
+  }
+
+  private String journalLine(Recording recording) {
+    if (recording.journal() == Journal.none()) {
+      return "Journal: off (--no-journal): deliveries are not recorded.";
+    }
+    return "Journal: "
+        + recording.journal().location()
+        + (async
+            ? " (--async: deliveries are answered 202 once recorded, %d at once, %d retries)"
+                .formatted(workers, retries)
+            : "");
+  }
+
+  private static WebhookServer start(
+      ServerConfig config, Handlers handlers, Journal journal, DeliveryQueue queue, ServerLog log) {
+    try {
+      return WebhookServer.start(config, handlers, journal, queue, log);
     } catch (RuntimeException e) {
       handlers.close();
       for (Throwable t = e; t != null; t = t.getCause()) {

@@ -2,32 +2,47 @@ package dev.hfwebhooks.command;
 
 import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.hub.Registration;
+import dev.hfwebhooks.journal.DeliveryQueue;
 import dev.hfwebhooks.server.WebhookServer;
 import dev.hfwebhooks.tunnel.Tunnel;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Stops what {@code serve} started, once, whoever asks first: the shutdown hook (Ctrl-C, SIGTERM)
  * or {@code serve} itself when the tunnel fails. The order loses nothing: first the webhooks this
  * run registered are deleted from the Hub, so it sends no new deliveries to an address about to
- * die; then the server, so running deliveries still answer through the tunnel; then the tunnel
- * client; then the handlers.
+ * die; then the server, so running deliveries still answer through the tunnel; then the background
+ * queue (what it has not run stays queued in the journal), the tunnel client, the handlers, and the
+ * journal last, once nothing writes to it any more.
  */
 final class Shutdown {
   private final PrintWriter out;
   private final WebhookServer server;
+  private final DeliveryQueue queue;
   private final Handlers handlers;
+  private final ServeCommand.Recording recording;
+  private final Duration grace;
   private final CompletableFuture<Void> requested = new CompletableFuture<>();
   private final Thread hook = new Thread(this::onSignal, "hf-webhooks-shutdown");
   private Tunnel tunnel;
   private Registration registration;
   private boolean done;
 
-  Shutdown(PrintWriter out, WebhookServer server, Handlers handlers) {
+  Shutdown(
+      PrintWriter out,
+      WebhookServer server,
+      DeliveryQueue queue,
+      Handlers handlers,
+      ServeCommand.Recording recording,
+      Duration grace) {
     this.out = out;
     this.server = server;
+    this.queue = queue;
     this.handlers = handlers;
+    this.recording = recording;
+    this.grace = grace;
   }
 
   void install() {
@@ -83,10 +98,14 @@ final class Shutdown {
       registration.unregister(this::print);
     }
     server.close();
+    if (queue != null) {
+      queue.close(grace, () -> handlers.terminateRunning(Duration.ofSeconds(1)));
+    }
     if (tunnel != null) {
       tunnel.close();
     }
     handlers.close();
+    recording.close();
     if (announce) {
       out.println("Stopped.");
       out.flush();

@@ -149,7 +149,7 @@ final class TestCommand implements Callable<Integer> {
     return chosen;
   }
 
-  private static void report(Outcome outcome, PrintWriter out) {
+  static void report(Outcome outcome, PrintWriter out) {
     String status =
         switch (outcome.result()) {
           case SUCCEEDED -> "ok";

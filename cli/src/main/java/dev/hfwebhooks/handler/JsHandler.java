@@ -237,7 +237,8 @@ final class JsHandler implements Handler {
       }
       return Outcome.failed(file.name() + " failed: " + result.text(), log.tail());
     }
-    return Outcome.succeeded(Outcome.Answer.ofJson(result.text(), delivery.id()), log.tail());
+    return Outcome.succeeded(Outcome.Answer.ofJson(result.text(), delivery.id()), log.tail())
+        .withOutput(result.text());
   }
 
   /** A file that evaluates but does not provide the function. */

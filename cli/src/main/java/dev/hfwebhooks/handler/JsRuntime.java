@@ -32,8 +32,21 @@ public final class JsRuntime implements AutoCloseable {
   /** Past this share of the maximum heap, the largest running allocator is stopped. */
   static final double HEAP_LIMIT = 0.85;
 
-  private static final long GUARD_PERIOD_MS = 50;
+  /**
+   * Checks come often enough that a run filling the heap fast is stopped before the JVM's own
+   * OutOfMemoryError (every 50 ms lost that race on a quiet machine), and must agree three times so
+   * that a heap full of garbage just before a collection is not taken for a leak.
+   */
+  private static final long GUARD_PERIOD_MS = 10;
+
   private static final int LOW_HEAP_CHECKS = 3;
+
+  /**
+   * A run is blamed only if it allocated at least this share of the heap since it started: after
+   * one run is stopped, its garbage fills the heap until the next collection, and the small run
+   * that comes next is not the culprit.
+   */
+  static final double BLAME_SHARE = 0.25;
 
   private Engine engine;
   private volatile ScheduledExecutorService watchdog;
@@ -222,14 +235,14 @@ public final class JsRuntime implements AutoCloseable {
     }
     lowHeapChecks = 0;
     running.entrySet().stream()
-        .max(
-            (a, b) ->
-                Long.compare(
-                    Jvm.THREADS.getThreadAllocatedBytes(a.getValue().thread)
-                        - a.getValue().allocatedAtStart,
-                    Jvm.THREADS.getThreadAllocatedBytes(b.getValue().thread)
-                        - b.getValue().allocatedAtStart))
+        .max((a, b) -> Long.compare(allocated(a.getValue()), allocated(b.getValue())))
+        .filter(e -> allocated(e.getValue()) >= BLAME_SHARE * max)
         .ifPresent(e -> cancel(e.getKey(), e.getValue(), Stop.MEMORY));
+  }
+
+  /** Bytes the run's thread allocated since the run started. */
+  private long allocated(Run run) {
+    return Jvm.THREADS.getThreadAllocatedBytes(run.thread) - run.allocatedAtStart;
   }
 
   @Override

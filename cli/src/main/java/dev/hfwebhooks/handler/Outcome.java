@@ -13,9 +13,17 @@ import java.util.List;
  * @param error one line saying what went wrong, for a failure or timeout
  * @param log the last lines the handler wrote to stderr or the console
  * @param duration wall time of the run
+ * @param exitStatus a process handler's exit status, or null (JavaScript, or it never started)
+ * @param output what the handler printed on stdout or returned, or null when it gave nothing
  */
 public record Outcome(
-    Result result, Answer answer, String error, List<String> log, Duration duration) {
+    Result result,
+    Answer answer,
+    String error,
+    List<String> log,
+    Duration duration,
+    Integer exitStatus,
+    String output) {
 
   /** The three ways a run ends, each with the HTTP status the server answers. */
   public enum Result {
@@ -70,19 +78,29 @@ public record Outcome(
   }
 
   public static Outcome succeeded(Answer answer, List<String> log) {
-    return new Outcome(Result.SUCCEEDED, answer, null, log, Duration.ZERO);
+    return new Outcome(Result.SUCCEEDED, answer, null, log, Duration.ZERO, null, null);
   }
 
   public static Outcome failed(String error, List<String> log) {
-    return new Outcome(Result.FAILED, null, error, log, Duration.ZERO);
+    return new Outcome(Result.FAILED, null, error, log, Duration.ZERO, null, null);
   }
 
   public static Outcome timedOut(String error, List<String> log) {
-    return new Outcome(Result.TIMED_OUT, null, error, log, Duration.ZERO);
+    return new Outcome(Result.TIMED_OUT, null, error, log, Duration.ZERO, null, null);
   }
 
   public Outcome withDuration(Duration duration) {
-    return new Outcome(result, answer, error, log, duration);
+    return new Outcome(result, answer, error, log, duration, exitStatus, output);
+  }
+
+  /** The same outcome with what a process left: its exit status (null if none) and stdout. */
+  public Outcome withProcess(Integer exitStatus, String output) {
+    return new Outcome(result, answer, error, log, duration, exitStatus, output);
+  }
+
+  /** The same outcome with what a handler returned or printed, kept for the journal. */
+  public Outcome withOutput(String output) {
+    return new Outcome(result, answer, error, log, duration, exitStatus, output);
   }
 
   public boolean succeeded() {

@@ -89,23 +89,27 @@ final class ProcessHandler implements Handler {
         supervisor.terminate(process, KILL_GRACE);
         join(PIPE_GRACE, pumps);
         return Outcome.timedOut(
-            "%s timed out after %s and was stopped"
-                .formatted(file.name(), seconds(delivery.timeout())),
-            log.tail());
+                "%s timed out after %s and was stopped"
+                    .formatted(file.name(), seconds(delivery.timeout())),
+                log.tail())
+            .withProcess(exitOrNull(process), stdout.text());
       }
       join(PIPE_GRACE, pumps);
       if (stdout.truncated) {
         log.add("[hf-webhooks] answer cut at " + MAX_ANSWER_BYTES + " bytes");
       }
       int exit = process.exitValue();
+      String output = stdout.text();
       if (supervisor.stoppedAtShutdown(process)) {
-        return Outcome.failed(
-            file.name() + " was stopped: the server is shutting down", log.tail());
+        return Outcome.failed(file.name() + " was stopped: the server is shutting down", log.tail())
+            .withProcess(exit, output);
       }
       if (exit != 0) {
-        return Outcome.failed("%s exited with status %d".formatted(file.name(), exit), log.tail());
+        return Outcome.failed("%s exited with status %d".formatted(file.name(), exit), log.tail())
+            .withProcess(exit, output);
       }
-      return Outcome.succeeded(Outcome.Answer.of(stdout.text(), delivery.id()), log.tail());
+      return Outcome.succeeded(Outcome.Answer.of(output, delivery.id()), log.tail())
+          .withProcess(exit, output);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       supervisor.terminate(process, Duration.ZERO);
@@ -134,6 +138,11 @@ final class ProcessHandler implements Handler {
     env.put("WEBHOOK_EVENT_SCOPE", payload.event().scope());
     env.put("WEBHOOK_NAME", file.name());
     env.put("WEBHOOK_DELIVERY_ID", delivery.id());
+  }
+
+  /** The exit status of a process that was made to stop, or null while it still hangs on. */
+  private static Integer exitOrNull(Process process) {
+    return process.isAlive() ? null : process.exitValue();
   }
 
   private static void feed(OutputStream stdin, byte[] body) {

@@ -5,6 +5,9 @@ import dev.hfwebhooks.handler.Handler;
 import dev.hfwebhooks.handler.HandlerFile;
 import dev.hfwebhooks.handler.HandlerScan;
 import dev.hfwebhooks.handler.Handlers;
+import dev.hfwebhooks.journal.DeliverySummary;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
 
 /**
  * The page at {@code /}: what this server is, its webhooks with the URLs to register, and how to
@@ -13,7 +16,17 @@ import dev.hfwebhooks.handler.Handlers;
 final class LandingPage {
   private LandingPage() {}
 
-  static String render(String baseUrl, boolean hasSecret, Handlers handlers) {
+  /**
+   * The newest deliveries, for the page's last table.
+   *
+   * @param journal where the journal is (for the server's own use: the page does not show it)
+   * @param async whether deliveries are answered 202 and run by the queue
+   * @param deliveries the newest first
+   * @param problem why the journal could not be read, or null
+   */
+  record Recent(String journal, boolean async, List<DeliverySummary> deliveries, String problem) {}
+
+  static String render(String baseUrl, boolean hasSecret, Handlers handlers, Recent recent) {
     HandlerScan scan = handlers.scan();
     StringBuilder rows = new StringBuilder();
     for (Handler handler : handlers.all()) {
@@ -89,7 +102,9 @@ final class LandingPage {
           code { background: #f6f8fa; padding: .1rem .3rem; border-radius: 4px; word-break: break-all; }
           .warn { background: #fff8c5; padding: .6rem; border-radius: 6px; }
           .ok { background: #dafbe1; padding: .6rem; border-radius: 6px; }
-          .broken { color: #a40e26; font-weight: 600; }
+          .broken, .failed, .timed_out { color: #a40e26; font-weight: 600; }
+          .succeeded { color: #1a7f37; }
+          .queued, .running { color: #9a6700; }
         </style>
         </head>
         <body>
@@ -117,6 +132,7 @@ final class LandingPage {
         <code>hf-webhooks serve --tunnel</code>; on a Hugging Face Space, the Space's URL is
         used.</p>
         %s
+        %s
         </body>
         </html>
         """
@@ -126,7 +142,42 @@ final class LandingPage {
             escape(baseUrl),
             StartupMessage.SETTINGS_URL,
             StartupMessage.SETTINGS_URL,
-            skipped.isEmpty() ? "" : "<h2>Skipped files</h2>\n<ul>\n" + skipped + "</ul>");
+            skipped.isEmpty() ? "" : "<h2>Skipped files</h2>\n<ul>\n" + skipped + "</ul>",
+            deliveries(recent));
+  }
+
+  private static String deliveries(Recent recent) {
+    StringBuilder html = new StringBuilder("<h2>Recent deliveries</h2>\n");
+    // The page is public: it says how deliveries are handled, not where the journal is.
+    html.append(
+        recent.async()
+            ? "<p>Deliveries are answered 202 once recorded, and run in the background.</p>\n"
+            : "<p>Deliveries are recorded, then run as they arrive.</p>\n");
+    if (recent.problem() != null) {
+      return html.append("<p class=\"warn\">")
+          .append(escape(recent.problem()))
+          .append("</p>\n")
+          .toString();
+    }
+    if (recent.deliveries().isEmpty()) {
+      return html.append("<p>None yet.</p>\n").toString();
+    }
+    html.append(
+        "<table>\n  <thead><tr><th>Received</th><th>Webhook</th><th>Status</th><th>Attempts</th>"
+            + "<th>Duration</th><th>Delivery</th></tr></thead>\n  <tbody>\n");
+    for (DeliverySummary d : recent.deliveries()) {
+      html.append(
+          "    <tr><td>%s</td><td>%s</td><td><span class=\"%s\">%s</span></td><td>%d</td><td>%s</td><td><code>%s</code></td></tr>\n"
+              .formatted(
+                  d.received().truncatedTo(ChronoUnit.SECONDS),
+                  escape(d.handler()),
+                  d.status().label(),
+                  d.status().label(),
+                  d.attempts(),
+                  d.durationMs() == null ? "" : d.durationMs() + " ms",
+                  escape(d.id())));
+    }
+    return html.append("  </tbody>\n</table>\n").toString();
   }
 
   static String escape(String text) {

@@ -15,6 +15,12 @@ import java.time.Duration;
 public record ServerConfig(
     String host, int port, String secret, Duration timeout, long maxBodyBytes, String publicUrl) {
 
+  /**
+   * How long a stopping server waits for running deliveries at most: the time a container runtime
+   * (Docker, a Space) gives between SIGTERM and SIGKILL.
+   */
+  public static final Duration MAX_DRAIN = Duration.ofSeconds(10);
+
   public ServerConfig {
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be between 0 and 65535, not " + port);
@@ -29,6 +35,11 @@ public record ServerConfig(
     // accepting only requests that carry an empty header.
     secret = secret == null || secret.isEmpty() ? null : secret;
     publicUrl = normalizedUrl(publicUrl);
+  }
+
+  /** How long running deliveries may finish when the server stops. */
+  public Duration drainGrace() {
+    return timeout.compareTo(MAX_DRAIN) < 0 ? timeout : MAX_DRAIN;
   }
 
   public boolean hasSecret() {

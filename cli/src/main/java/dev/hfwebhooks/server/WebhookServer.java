@@ -5,6 +5,13 @@ import dev.hfwebhooks.handler.DeliveryRunner;
 import dev.hfwebhooks.handler.Handler;
 import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.handler.Outcome;
+import dev.hfwebhooks.journal.AttemptResult;
+import dev.hfwebhooks.journal.DeliveryQueue;
+import dev.hfwebhooks.journal.DeliverySummary;
+import dev.hfwebhooks.journal.Journal;
+import dev.hfwebhooks.journal.JournalException;
+import dev.hfwebhooks.journal.NewDelivery;
+import dev.hfwebhooks.journal.Query;
 import dev.hfwebhooks.payload.Json;
 import dev.hfwebhooks.payload.PayloadException;
 import dev.hfwebhooks.payload.PayloadParser;
@@ -15,25 +22,25 @@ import io.javalin.http.HandlerType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
  * The HTTP side: {@code POST /webhooks/<name>} for each handler, the landing page and a health
  * check. Checks run in the order that tells an unauthenticated caller the least: route, secret,
  * then the body.
+ *
+ * <p>A delivery that passes them is recorded in the journal before its handler runs. Without a
+ * queue the handler runs at once and its outcome is the answer; with one ({@code --async}) the
+ * answer is 202 as soon as the delivery is durably recorded, and the queue runs it.
  */
 public final class WebhookServer implements AutoCloseable {
   private static final String DELIVERY_ID_HEADER = "X-Delivery-Id";
-
-  /**
-   * How long a stopping server waits for running deliveries: the time a container runtime (Docker,
-   * a Space) gives between SIGTERM and SIGKILL.
-   */
-  static final Duration MAX_DRAIN = Duration.ofSeconds(10);
 
   /** Methods that answer 405 on a webhook route (POST is the route itself). */
   private static final List<HandlerType> OTHER_METHODS =
@@ -48,6 +55,8 @@ public final class WebhookServer implements AutoCloseable {
   private final ServerConfig config;
   private final Handlers handlers;
   private final ServerLog log;
+  private final Journal journal;
+  private final DeliveryQueue queue;
   private final SecretCheck secret;
   private final InFlight inFlight = new InFlight();
   private final Javalin app;
@@ -58,10 +67,16 @@ public final class WebhookServer implements AutoCloseable {
    */
   private volatile String publicUrl;
 
-  private WebhookServer(ServerConfig config, Handlers handlers, ServerLog log) {
+  /** How many deliveries the landing page lists. */
+  static final int RECENT = 20;
+
+  private WebhookServer(
+      ServerConfig config, Handlers handlers, Journal journal, DeliveryQueue queue, ServerLog log) {
     this.config = config;
     this.publicUrl = config.publicUrl();
     this.handlers = handlers;
+    this.journal = journal;
+    this.queue = queue;
     this.log = log;
     this.secret = new SecretCheck(config.secret());
     this.app =
@@ -87,9 +102,19 @@ public final class WebhookServer implements AutoCloseable {
             });
   }
 
-  /** Starts serving {@code handlers}; the caller owns both and closes the server first. */
+  /** Starts serving {@code handlers} without a journal; the caller owns them. */
   public static WebhookServer start(ServerConfig config, Handlers handlers, ServerLog log) {
-    WebhookServer server = new WebhookServer(config, handlers, log);
+    return start(config, handlers, Journal.none(), null, log);
+  }
+
+  /**
+   * Starts serving {@code handlers}, recording each delivery in {@code journal}, and running it on
+   * {@code queue} when there is one ({@code --async}), else at once. The caller owns all of them
+   * and closes the server first.
+   */
+  public static WebhookServer start(
+      ServerConfig config, Handlers handlers, Journal journal, DeliveryQueue queue, ServerLog log) {
+    WebhookServer server = new WebhookServer(config, handlers, journal, queue, log);
     server.app.start();
     return server;
   }
@@ -158,15 +183,45 @@ public final class WebhookServer implements AutoCloseable {
       throw HttpError.of(e);
     }
     String id = Delivery.newId();
+    NewDelivery arrived =
+        new NewDelivery(id, Instant.now(), handler.name(), body, headersWithoutSecret(ctx));
+    if (queue != null) {
+      record(
+          () -> {
+            journal.enqueue(arrived);
+            return null;
+          },
+          handler);
+      queue.submit(id);
+      ctx.status(202)
+          .header(DELIVERY_ID_HEADER, id)
+          .contentType("application/json")
+          .result(Json.write(Json.object().put("delivery", id).put("status", "queued")));
+      log.info(
+          "POST /webhooks/%s 202 %s delivery=%s (queued)"
+              .formatted(handler.name(), millis(start), id));
+      return;
+    }
+    int attempt = record(() -> journal.acceptRunning(arrived), handler);
     Delivery delivery =
         new Delivery(
             id,
             body,
             payload,
-            headersWithoutSecret(ctx),
+            arrived.headers(),
             config.timeout(),
             line -> log.handlerLine(handler.name(), line));
     Outcome outcome = DeliveryRunner.run(handler, delivery);
+    AttemptResult result = AttemptResult.of(outcome);
+    try {
+      journal.finish(id, attempt, result, result.status());
+    } catch (JournalException e) {
+      // The handler ran and the caller gets its answer; the record says running, and the next
+      // start runs it again (at least once).
+      log.info(
+          "warning: delivery=%s ran, but its outcome was not recorded: %s"
+              .formatted(id, e.getMessage()));
+    }
     int status = outcome.result().httpStatus();
     ctx.status(status).header(DELIVERY_ID_HEADER, id);
     if (outcome.succeeded()) {
@@ -184,6 +239,18 @@ public final class WebhookServer implements AutoCloseable {
                 millis(start),
                 id,
                 outcome.succeeded() ? "" : " (" + outcome.error() + ")"));
+  }
+
+  /** Records a delivery before anything runs; without a record, nothing runs (503). */
+  private <T> T record(Supplier<T> write, Handler handler) throws HttpError {
+    try {
+      return write.get();
+    } catch (JournalException e) {
+      log.info(
+          "POST /webhooks/%s: cannot record the delivery: %s"
+              .formatted(handler.name(), e.getMessage()));
+      throw new HttpError(503, "The delivery could not be recorded; send it again in a moment.");
+    }
   }
 
   /**
@@ -241,7 +308,8 @@ public final class WebhookServer implements AutoCloseable {
                 Json.object()
                     .put("status", inFlight.isDraining() ? "stopping" : "ok")
                     .put("webhooks", handlers.all().size())
-                    .put("inFlight", inFlight.count())));
+                    .put("inFlight", inFlight.count())
+                    .put("queued", queue == null ? 0 : queue.pending())));
   }
 
   private void landingPage(Context ctx) {
@@ -250,8 +318,21 @@ public final class WebhookServer implements AutoCloseable {
       String host = ctx.header("Host");
       base = host == null || host.isBlank() ? localUrl() : ctx.scheme() + "://" + host;
     }
+    List<DeliverySummary> recent;
+    String journalProblem = null;
+    try {
+      recent = journal.list(Query.newest(RECENT));
+    } catch (JournalException e) {
+      recent = List.of();
+      journalProblem = e.getMessage();
+    }
     ctx.contentType("text/html; charset=utf-8")
-        .result(LandingPage.render(base, config.hasSecret(), handlers));
+        .result(
+            LandingPage.render(
+                base,
+                config.hasSecret(),
+                handlers,
+                new LandingPage.Recent(journal.location(), queue != null, recent, journalProblem)));
   }
 
   private static String millis(long startNanos) {
@@ -260,13 +341,13 @@ public final class WebhookServer implements AutoCloseable {
 
   /**
    * Stops taking deliveries (new ones get 503), waits for those running to finish, for at most
-   * {@link #MAX_DRAIN} (or the delivery timeout when shorter), ends any handler process still
-   * running, then stops the HTTP server.
+   * {@link ServerConfig#MAX_DRAIN} (or the delivery timeout when shorter), ends any handler process
+   * still running, then stops the HTTP server.
    */
   @Override
   public void close() {
     inFlight.drain();
-    Duration grace = config.timeout().compareTo(MAX_DRAIN) < 0 ? config.timeout() : MAX_DRAIN;
+    Duration grace = config.drainGrace();
     if (!inFlight.awaitIdle(grace)) {
       log.info("Deliveries still running after " + grace.toSeconds() + " s; stopping them.");
       handlers.terminateRunning(Duration.ofSeconds(1));

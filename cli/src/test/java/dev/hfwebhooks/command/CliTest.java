@@ -258,7 +258,7 @@ class CliTest {
     assertThat(size.err()).contains("'lots' is not a size; write it like 1048576, 512KiB or 1MiB");
     assertThat(timeout.err()).isEqualTo("error: --timeout must be at least 1 second, not 0\n");
     assertThat(unknown.exit()).isEqualTo(ExitCode.USAGE);
-    assertThat(unknown.err()).contains("Did you mean: hf-webhooks serve?");
+    assertThat(unknown.err()).contains("Did you mean: hf-webhooks serve");
   }
 
   @Test

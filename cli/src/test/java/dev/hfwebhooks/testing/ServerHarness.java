@@ -2,6 +2,13 @@ package dev.hfwebhooks.testing;
 
 import dev.hfwebhooks.handler.HandlerScan;
 import dev.hfwebhooks.handler.Handlers;
+import dev.hfwebhooks.journal.DataDir;
+import dev.hfwebhooks.journal.DeliveryQueue;
+import dev.hfwebhooks.journal.Journal;
+import dev.hfwebhooks.journal.RecordedRun;
+import dev.hfwebhooks.journal.Retention;
+import dev.hfwebhooks.journal.RetryPolicy;
+import dev.hfwebhooks.journal.SqliteJournal;
 import dev.hfwebhooks.server.ServerConfig;
 import dev.hfwebhooks.server.ServerLog;
 import dev.hfwebhooks.server.WebhookServer;
@@ -14,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Random;
 
 /**
  * Starts the real server on 127.0.0.1, port 0, over a handlers folder; always stops it, and adds
@@ -24,18 +32,71 @@ public final class ServerHarness implements AutoCloseable {
 
   private final StringWriter log = new StringWriter();
   private final Handlers handlers;
+  private final Journal journal;
+  private final DeliveryQueue queue;
   private final WebhookServer server;
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private ServerHarness(Path dir, String secret, Duration timeout, long maxBody)
+  /**
+   * How serve records deliveries in a test.
+   *
+   * @param dataDir the journal's folder, or null for no journal
+   * @param async answer 202 and run deliveries on the queue
+   * @param retries the retry policy of the queue
+   * @param keep the journal's retention
+   */
+  public record Recording(Path dataDir, boolean async, RetryPolicy retries, Retention keep) {
+    public static final Recording NONE = new Recording(null, false, null, null);
+
+    /** Synchronous serve with a journal in {@code dataDir}. */
+    public static Recording journal(Path dataDir) {
+      return new Recording(dataDir, false, RetryPolicy.of(0, Duration.ZERO), Retention.DEFAULT);
+    }
+
+    /** serve --async with a journal in {@code dataDir}, retrying quickly. */
+    public static Recording async(Path dataDir, int retries) {
+      return new Recording(
+          dataDir, true, RetryPolicy.of(retries, Duration.ofMillis(20)), Retention.DEFAULT);
+    }
+
+    public Recording keep(Retention retention) {
+      return new Recording(dataDir, async, retries, retention);
+    }
+  }
+
+  private ServerHarness(
+      Path dir, String secret, Duration timeout, long maxBody, Recording recording)
       throws IOException {
     handlers = new Handlers(HandlerScan.of(dir));
+    ServerLog serverLog = new ServerLog(new PrintWriter(log, true));
+    if (recording.dataDir() == null) {
+      journal = Journal.none();
+      queue = null;
+    } else {
+      journal = SqliteJournal.open(DataDir.journal(recording.dataDir()), recording.keep());
+      queue =
+          new DeliveryQueue(
+              journal,
+              record ->
+                  RecordedRun.run(
+                      handlers,
+                      record,
+                      timeout,
+                      line -> serverLog.handlerLine(record.handler(), line)),
+              recording.retries(),
+              2,
+              DeliveryQueue.Scheduler.thread(),
+              new Random(7),
+              serverLog::info);
+    }
     server =
         WebhookServer.start(
             new ServerConfig("127.0.0.1", 0, secret, timeout, maxBody, null),
             handlers,
-            new ServerLog(new PrintWriter(log, true)));
+            journal,
+            recording.async() ? queue : null,
+            serverLog);
   }
 
   /** A tested piece of code that may throw. */
@@ -49,7 +110,18 @@ public final class ServerHarness implements AutoCloseable {
 
   public static void test(Path dir, String secret, Duration timeout, long maxBody, Body body)
       throws Exception {
-    try (ServerHarness harness = new ServerHarness(dir, secret, timeout, maxBody)) {
+    test(dir, secret, timeout, maxBody, Recording.NONE, body);
+  }
+
+  /** A server that records deliveries as {@code recording} says. */
+  public static void test(Path dir, Recording recording, Body body) throws Exception {
+    test(dir, SECRET, Duration.ofSeconds(10), 1 << 20, recording, body);
+  }
+
+  public static void test(
+      Path dir, String secret, Duration timeout, long maxBody, Recording recording, Body body)
+      throws Exception {
+    try (ServerHarness harness = new ServerHarness(dir, secret, timeout, maxBody, recording)) {
       try {
         body.run(harness);
       } catch (AssertionError e) {
@@ -70,6 +142,16 @@ public final class ServerHarness implements AutoCloseable {
 
   public String log() {
     return log.toString();
+  }
+
+  /** The journal the server writes (a no-op one without recording). */
+  public Journal journal() {
+    return journal;
+  }
+
+  /** The background queue, or null without a journal. */
+  public DeliveryQueue queue() {
+    return queue;
   }
 
   /** POSTs {@code body} to {@code /webhooks/<name>} with the test secret. */
@@ -93,6 +175,10 @@ public final class ServerHarness implements AutoCloseable {
   public void close() {
     client.shutdownNow(); // idle keep-alive connections would hold up Jetty's graceful stop
     server.close();
+    if (queue != null) {
+      queue.close(Duration.ofSeconds(5), () -> handlers.terminateRunning(Duration.ofSeconds(1)));
+    }
     handlers.close();
+    journal.close();
   }
 }

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# What the delivery journal costs: wrk (2 threads, 16 connections, 127.0.0.1 only) against
+# `serve` over one JavaScript handler (the one of bench/js-runtime.sh) in three ways, alternating
+# in one run so that the machine's noise hits each alike:
+#   off    --no-journal: nothing recorded (serve before the journal)
+#   sync   the default: recorded, the handler runs in the request
+#   async  --async: 202 once recorded, a worker runs it
+# and once more with --async under a steady load well below what the machine can take (each
+# connection waits 20 ms between requests, so at most 800 requests/s): "paced", where the time to
+# acknowledge is the server's own, not the time a request waits for a busy CPU.
+# Prints one markdown row per run, then the medians.
+#
+# Usage: bench/journal.sh [SECONDS] [ROUNDS]   (measured seconds per run, default 15; rounds, 3)
+# Needs wrk (Debian: apt-get install wrk).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-15}
+rounds=${2:-3}
+command -v wrk > /dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+
+. cli/src/main/launcher/find-java.sh
+java=$(find_java 21)
+./mvnw -B -q -DskipTests -Djreleaser.skip package
+cp="$(ls cli/target/hf-webhooks-*.jar | head -n 1):cli/target/lib/*"
+
+work=$(mktemp -d)
+server=
+cleanup() {
+  if [ -n "$server" ]; then kill "$server" 2> /dev/null || true; wait "$server" 2> /dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir "$work/handlers"
+cat > "$work/handlers/bench.js" << 'EOF'
+function handle(payload, context) {
+  const main = (payload.updatedRefs || []).find((r) => r.ref === "refs/heads/main");
+  return { repo: payload.repo.name, sha: main ? main.newSha : null, id: context.deliveryId };
+}
+EOF
+# wrk posts the sample push event with the secret, as the Hub would.
+body=$(tr -d '\n' < payloads/model-repo-content-update.json | sed 's/\\/\\\\/g; s/"/\\"/g')
+cat > "$work/post.lua" << EOF
+wrk.method = "POST"
+wrk.body = "$body"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-Webhook-Secret"] = "bench-secret"
+EOF
+{ cat "$work/post.lua"; echo 'function delay() return 20 end'; } > "$work/paced.lua"
+
+port=18765
+start_server() { # mode
+  local options=()
+  case $1 in
+    off) options=(--no-journal) ;;
+    sync) options=() ;;
+    async | paced) options=(--async) ;;
+  esac
+  rm -rf "$work/data"
+  "$java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -cp "$cp" \
+    dev.hfwebhooks.Main serve --port "$port" --dir "$work/handlers" --secret bench-secret \
+    --data-dir "$work/data" "${options[@]}" > "$work/serve.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 200); do
+    curl -fsS "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  cat "$work/serve.log" >&2
+  return 1
+}
+
+stop_server() {
+  kill "$server"
+  wait "$server" 2> /dev/null || true
+  server=
+}
+
+# wrk's "Requests/sec" and its latency percentiles, converted to ms.
+ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; printf "%.2f", v }'; }
+
+results=$work/results
+: > "$results"
+echo "| round | mode | requests/s | p50 ms | p99 ms | non-2xx |"
+echo "| --- | --- | --- | --- | --- | --- |"
+for round in $(seq 1 "$rounds"); do
+  for mode in off sync async paced; do
+    start_server "$mode"
+    url="http://127.0.0.1:$port/webhooks/bench"
+    script=$work/post.lua
+    [ "$mode" = paced ] && script=$work/paced.lua
+    wrk -t2 -c16 -d5s -s "$script" "$url" > /dev/null # warm-up: JIT, warm contexts
+    out=$(wrk -t2 -c16 -d"${seconds}s" --latency -s "$script" "$url")
+    stop_server
+    rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<< "$out")
+    p50=$(awk '$1 == "50%" { print $2 }' <<< "$out" | ms)
+    p99=$(awk '$1 == "99%" { print $2 }' <<< "$out" | ms)
+    bad=$(awk '/Non-2xx/ { print $NF }' <<< "$out")
+    echo "| $round | $mode | $rps | $p50 | $p99 | ${bad:-0} |"
+    echo "$mode $rps $p50 $p99" >> "$results"
+  done
+done
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+echo
+echo "Medians of $rounds runs:"
+echo
+echo "| mode | requests/s | p50 ms | p99 ms |"
+echo "| --- | --- | --- | --- |"
+for mode in off sync async paced; do
+  rps=$(awk -v m="$mode" '$1 == m { print $2 }' "$results" | median)
+  p50=$(awk -v m="$mode" '$1 == m { print $3 }' "$results" | median)
+  p99=$(awk -v m="$mode" '$1 == m { print $4 }' "$results" | median)
+  echo "| $mode | $rps | $p50 | $p99 |"
+done
+off=$(awk '$1 == "off" { print $2 }' "$results" | median)
+sync=$(awk '$1 == "sync" { print $2 }' "$results" | median)
+echo
+awk -v off="$off" -v sync="$sync" 'BEGIN { printf "Journaling in sync mode costs %.1f %% of throughput (median against median).\n", (1 - sync / off) * 100 }'
+# The floor under a durable acknowledgement: one synced 4 KiB write on the data dir's disk.
+dd if=/dev/zero of="$work/sync-test" bs=4k count=200 oflag=dsync 2> "$work/dd.txt"
+sync_ms=$(awk '/copied/ { for (i = 1; i <= NF; i++) if ($i == "s,") printf "%.2f", $(i - 1) * 1000 / 200 }' "$work/dd.txt")
+echo "One synced 4 KiB write on the data dir's disk (dd oflag=dsync, 200 writes): $sync_ms ms on average."
+echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $("$java" -version 2>&1 | head -n 1); wrk -t2 -c16, ${seconds} s per run after 5 s of warm-up; data dir on $(df --output=fstype "$work" | tail -n 1)."

@@ -1,0 +1,150 @@
+package dev.hfwebhooks.command;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hfwebhooks.journal.DeliverySummary;
+import dev.hfwebhooks.journal.JournalException;
+import dev.hfwebhooks.journal.Query;
+import dev.hfwebhooks.journal.SqliteJournal;
+import dev.hfwebhooks.journal.Status;
+import dev.hfwebhooks.payload.Json;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code hf-webhooks deliveries}: the journal's deliveries, newest first. */
+@Command(
+    name = "deliveries",
+    mixinStandardHelpOptions = true,
+    description = {
+      "List the deliveries serve recorded, newest first; 'deliveries show ID' for one in full.",
+      "Exit 1 when the journal cannot be read, 2 for bad usage."
+    },
+    subcommands = DeliveryShowCommand.class)
+final class DeliveriesCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin DataDirOption data;
+
+  @Option(names = "--handler", paramLabel = "NAME", description = "Only this handler's.")
+  String handler;
+
+  @Option(
+      names = "--status",
+      paramLabel = "STATUS",
+      description = "Only those queued, running, succeeded, failed or timed_out.")
+  String status;
+
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      defaultValue = "20",
+      description = "At most N (default: ${DEFAULT-VALUE}).")
+  int limit;
+
+  @Option(names = "--json", description = "Print a JSON array of objects.")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    if (limit < 1) {
+      throw UserError.usage("--limit must be at least 1, not " + limit);
+    }
+    Query query;
+    try {
+      query = new Query(handler, status == null ? null : Status.parse(status), limit);
+    } catch (IllegalArgumentException e) {
+      throw UserError.usage("--status: " + e.getMessage());
+    }
+    Path file = data.journal();
+    List<DeliverySummary> deliveries;
+    try (SqliteJournal journal = openForReading(file)) {
+      deliveries = journal.list(query);
+    } catch (JournalException e) {
+      throw UserError.failure(e.getMessage(), e);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      ArrayNode array = Json.MAPPER.createArrayNode();
+      deliveries.forEach(d -> summary(array.addObject(), d));
+      out.println(Json.write(array));
+    } else if (deliveries.isEmpty()) {
+      out.println(
+          handler == null && status == null
+              ? "No deliveries recorded in " + file + " yet."
+              : "No deliveries match in " + file + ".");
+    } else {
+      table(deliveries, out);
+    }
+    out.flush();
+    return ExitCode.OK;
+  }
+
+  /** Opens the journal to read; a missing one is a usage error (a wrong --data-dir, likely). */
+  static SqliteJournal openForReading(Path file) {
+    if (!Files.exists(file)) {
+      throw UserError.usage(
+          "no journal at %s: serve records deliveries there (pass --data-dir to read another)"
+              .formatted(file));
+    }
+    return SqliteJournal.openForReading(file);
+  }
+
+  /** The fields of one delivery that {@code --json} prints for each. */
+  static ObjectNode summary(ObjectNode node, DeliverySummary d) {
+    node.put("id", d.id())
+        .put("handler", d.handler())
+        .put("status", d.status().label())
+        .put("attempts", d.attempts())
+        .put("received", d.received().toString());
+    if (d.durationMs() == null) {
+      node.putNull("duration_ms");
+    } else {
+      node.put("duration_ms", d.durationMs());
+    }
+    if (d.exitStatus() == null) {
+      node.putNull("exit_status");
+    } else {
+      node.put("exit_status", d.exitStatus());
+    }
+    node.put("error", d.error());
+    return node;
+  }
+
+  static String time(Instant instant) {
+    return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  static String duration(Long millis) {
+    return millis == null ? "-" : millis + " ms";
+  }
+
+  private static void table(List<DeliverySummary> deliveries, PrintWriter out) {
+    int id = "ID".length();
+    int name = "HANDLER".length();
+    for (DeliverySummary d : deliveries) {
+      id = Math.max(id, d.id().length());
+      name = Math.max(name, d.handler().length());
+    }
+    String format = "%-" + id + "s  %-20s  %-" + name + "s  %-9s  %8s  %8s%n";
+    out.printf(format, "ID", "RECEIVED", "HANDLER", "STATUS", "ATTEMPTS", "DURATION");
+    for (DeliverySummary d : deliveries) {
+      out.printf(
+          format,
+          d.id(),
+          time(d.received()),
+          d.handler(),
+          d.status().label(),
+          d.attempts(),
+          duration(d.durationMs()));
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package dev.hfwebhooks.command;
+
+import dev.hfwebhooks.handler.Handler;
+import dev.hfwebhooks.handler.Handlers;
+import dev.hfwebhooks.handler.Outcome;
+import dev.hfwebhooks.journal.AttemptResult;
+import dev.hfwebhooks.journal.DeliveryRecord;
+import dev.hfwebhooks.journal.JournalException;
+import dev.hfwebhooks.journal.RecordedRun;
+import dev.hfwebhooks.journal.SqliteJournal;
+import dev.hfwebhooks.journal.Trigger;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hf-webhooks replay ID}: runs a recorded delivery through its handler again, here and now,
+ * along the path serve takes, and records it as a new attempt.
+ */
+@Command(
+    name = "replay",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a recorded delivery through its handler again, now, and record the new attempt.",
+      "Exit 0 when the handler succeeds, 1 when it fails, 2 for an unknown id or handler."
+    })
+final class ReplayCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin CommonOptions common;
+  @Mixin DataDirOption data;
+
+  @Parameters(index = "0", paramLabel = "ID", description = "The delivery id (X-Delivery-Id).")
+  String id;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "30",
+      description = "How long the handler may run (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
+  @Override
+  public Integer call() {
+    if (timeoutSeconds <= 0) {
+      throw UserError.usage("--timeout must be at least 1 second, not " + timeoutSeconds);
+    }
+    Path file = data.journal();
+    if (!Files.exists(file)) {
+      throw UserError.usage(
+          "no journal at %s: serve records deliveries there (pass --data-dir to read another)"
+              .formatted(file));
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    try (SqliteJournal journal = SqliteJournal.open(file, null);
+        Handlers handlers = new Handlers(common.scanWithoutConflicts())) {
+      DeliveryRecord record =
+          journal.find(id).orElseThrow(() -> DeliveryShowCommand.unknown(id, file));
+      Handler handler =
+          handlers
+              .find(record.handler())
+              .orElseThrow(
+                  () ->
+                      UserError.usage(
+                          "no handler named \"%s\" in %s: delivery %s was for it (pass the --dir"
+                                  .formatted(record.handler(), common.dir, record.id())
+                              + " serve used)"));
+      int number = journal.start(record.id(), Trigger.REPLAY);
+      out.printf(
+          "Replaying delivery %s to %s (%s, %s): attempt %d%n",
+          record.id(),
+          handler.name(),
+          handler.file().kind().label(),
+          handler.file().path(),
+          number);
+      out.flush();
+      Outcome outcome =
+          RecordedRun.run(
+              handler,
+              record,
+              Duration.ofSeconds(timeoutSeconds),
+              line -> {
+                out.println("  | " + line);
+                out.flush();
+              });
+      AttemptResult result = AttemptResult.of(outcome);
+      journal.finish(record.id(), number, result, result.status());
+      TestCommand.report(outcome, out);
+      out.printf("Recorded as attempt %d: %s.%n", number, result.status().label());
+      out.flush();
+      return outcome.succeeded() ? ExitCode.OK : ExitCode.FAILURE;
+    } catch (JournalException e) {
+      throw UserError.failure(e.getMessage(), e);
+    }
+  }
+}

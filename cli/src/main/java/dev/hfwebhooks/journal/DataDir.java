@@ -1,0 +1,140 @@
+package dev.hfwebhooks.journal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+
+/**
+ * The folder that holds the journal: where it is by default, whether serve can write there, and the
+ * lock that keeps a second serve off it.
+ */
+public final class DataDir {
+  /** A Space's persistent storage, mounted here when the Space has some. */
+  static final Path SPACE_STORAGE = Path.of("/data");
+
+  private static final String LOCK_FILE = "serve.lock";
+
+  private DataDir() {}
+
+  /**
+   * The default: on a Hugging Face Space with persistent storage, {@code /data/hf-webhooks} (the
+   * rest of a Space's disk is lost on restart); elsewhere {@code $XDG_STATE_HOME/hf-webhooks}, else
+   * {@code ~/.local/state/hf-webhooks} (the XDG base directory for state).
+   */
+  public static Path defaultPath(Map<String, String> env) {
+    String home = env.get("HOME");
+    return defaultPath(
+        env,
+        home == null || home.isBlank() ? Path.of(System.getProperty("user.home")) : Path.of(home),
+        SPACE_STORAGE);
+  }
+
+  static Path defaultPath(Map<String, String> env, Path home, Path spaceStorage) {
+    String space = env.get("SPACE_HOST");
+    if (space != null && !space.isBlank() && Files.isDirectory(spaceStorage)) {
+      return spaceStorage.resolve("hf-webhooks");
+    }
+    String state = env.get("XDG_STATE_HOME");
+    // The spec says a relative value is invalid and is to be ignored.
+    if (state != null && !state.isBlank() && Path.of(state).isAbsolute()) {
+      return Path.of(state, "hf-webhooks");
+    }
+    return home.resolve(".local").resolve("state").resolve("hf-webhooks");
+  }
+
+  /** The journal's file in {@code dir}. */
+  public static Path journal(Path dir) {
+    return dir.resolve(SqliteJournal.FILE_NAME);
+  }
+
+  /**
+   * Creates {@code dir} when missing and writes a file to it, so that a read-only disk or a folder
+   * without permission stops serve at start, rather than at its first delivery.
+   */
+  public static void checkWritable(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      Path probe = Files.createTempFile(dir, ".write-check", ".tmp");
+      Files.delete(probe);
+    } catch (IOException e) {
+      String reason =
+          e instanceof FileSystemException fs && fs.getReason() != null
+              ? fs.getReason()
+              : e.getMessage();
+      throw new JournalException(
+          "cannot write to the data dir %s (%s): serve records every delivery there; pass"
+                  .formatted(dir, reason)
+              + " --data-dir with a writable folder, or --no-journal to record nothing",
+          e);
+    }
+  }
+
+  /** The data dir held by one serve; closing lets another take it. */
+  public static final class Lock implements AutoCloseable {
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private Lock(FileChannel channel, FileLock lock) {
+      this.channel = channel;
+      this.lock = lock;
+    }
+
+    @Override
+    public void close() {
+      try {
+        lock.release();
+        channel.close();
+      } catch (IOException e) {
+        // The lock goes with the process anyway.
+      }
+    }
+  }
+
+  /**
+   * Takes {@code dir} for this serve. Two servers on one journal would each take the other's
+   * running deliveries for ones a crash left behind, and run them again.
+   */
+  public static Lock lock(Path dir) {
+    Path file = dir.resolve(LOCK_FILE);
+    FileChannel channel = null;
+    try {
+      channel =
+          FileChannel.open(
+              file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null; // held by this very process
+      }
+      if (lock == null) {
+        String holder = Files.readString(file, StandardCharsets.UTF_8).strip();
+        channel.close();
+        throw new JournalException(
+            "another hf-webhooks serve%s uses the data dir %s: stop it, or pass another --data-dir"
+                .formatted(holder.isEmpty() ? "" : " (pid " + holder + ")", dir));
+      }
+      channel.truncate(0);
+      channel.write(
+          ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)));
+      return new Lock(channel, lock);
+    } catch (IOException e) {
+      if (channel != null) {
+        try {
+          channel.close();
+        } catch (IOException ignored) {
+          // Already failing.
+        }
+      }
+      throw new JournalException("cannot lock the data dir " + dir + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,243 @@
+package dev.hfwebhooks.journal;
+
+import dev.hfwebhooks.handler.Outcome;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+
+/**
+ * Runs journaled deliveries on a fixed pool of workers ({@code serve --async}, and what a previous
+ * server left unfinished): each attempt is recorded before it starts and when it ends, a failed or
+ * timed-out one is retried as the {@link RetryPolicy} says, and the last one's result stays.
+ *
+ * <p>The queue in memory holds only ids: the journal holds the deliveries, so a backlog costs
+ * little memory and survives a restart. Deliveries not started when the queue closes stay {@code
+ * queued} in the journal and run at the next start.
+ */
+public final class DeliveryQueue {
+  /** Runs one attempt of a recorded delivery through its handler; never throws. */
+  @FunctionalInterface
+  public interface Runner {
+    Outcome run(DeliveryRecord record);
+  }
+
+  /** Runs a task after a delay: threads in serve, at once in tests (which record the delay). */
+  public interface Scheduler extends AutoCloseable {
+    void schedule(Duration delay, Runnable task);
+
+    /** Drops the tasks not run yet. */
+    @Override
+    void close();
+
+    /** A scheduler thread of its own. */
+    static Scheduler thread() {
+      ScheduledExecutorService executor =
+          Executors.newSingleThreadScheduledExecutor(
+              Thread.ofPlatform().daemon().name("hf-webhooks-retry").factory());
+      return new Scheduler() {
+        @Override
+        public void schedule(Duration delay, Runnable task) {
+          try {
+            executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+          } catch (RejectedExecutionException e) {
+            // Closed: the delivery stays queued in the journal for the next start.
+          }
+        }
+
+        @Override
+        public void close() {
+          executor.shutdownNow();
+        }
+      };
+    }
+  }
+
+  private final Journal journal;
+  private final Runner runner;
+  private final RetryPolicy policy;
+  private final Scheduler scheduler;
+  private final RandomGenerator random;
+  private final Consumer<String> log;
+  private final ThreadPoolExecutor workers;
+
+  /** Deliveries submitted or waiting for a retry, not yet done with. */
+  private final AtomicInteger outstanding = new AtomicInteger();
+
+  private volatile boolean closing;
+
+  public DeliveryQueue(
+      Journal journal,
+      Runner runner,
+      RetryPolicy policy,
+      int workers,
+      Scheduler scheduler,
+      RandomGenerator random,
+      Consumer<String> log) {
+    if (workers < 1) {
+      throw new IllegalArgumentException("workers must be at least 1, not " + workers);
+    }
+    this.journal = journal;
+    this.runner = runner;
+    this.policy = policy;
+    this.scheduler = scheduler;
+    this.random = random;
+    this.log = log;
+    AtomicInteger count = new AtomicInteger();
+    this.workers =
+        new ThreadPoolExecutor(
+            workers,
+            workers,
+            0,
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(),
+            task ->
+                Thread.ofPlatform()
+                    .daemon()
+                    .name("hf-webhooks-worker-" + count.incrementAndGet())
+                    .unstarted(task));
+  }
+
+  /** Runs a delivery already recorded as queued, as soon as a worker is free. */
+  public void submit(String id) {
+    submit(id, Trigger.RECEIVED);
+  }
+
+  /** Queues what a previous server left unfinished; returns how many. */
+  public int recover() {
+    List<DeliverySummary> left = journal.recover();
+    for (DeliverySummary delivery : left) {
+      log.accept(
+          "%s delivery=%s left %s by the last server: running it again"
+              .formatted(
+                  delivery.handler(),
+                  delivery.id(),
+                  delivery.attempts() == 0 ? "queued" : "unfinished"));
+      submit(delivery.id(), Trigger.RECOVERY);
+    }
+    return left.size();
+  }
+
+  private void submit(String id, Trigger trigger) {
+    outstanding.incrementAndGet();
+    try {
+      workers.execute(() -> attempt(id, trigger));
+    } catch (RejectedExecutionException e) {
+      done(); // closed: it stays queued in the journal
+    }
+  }
+
+  /** How many deliveries wait or run. */
+  public int pending() {
+    return outstanding.get();
+  }
+
+  private void attempt(String id, Trigger trigger) {
+    try {
+      if (closing) {
+        return; // stays queued in the journal, for the next start
+      }
+      int number = journal.start(id, trigger);
+      DeliveryRecord record = journal.find(id).orElseThrow();
+      Outcome outcome = runner.run(record);
+      AttemptResult result = AttemptResult.of(outcome);
+      String what =
+          "%s delivery=%s attempt %d %s in %d ms"
+              .formatted(
+                  record.handler(), id, number, result.status().label(), result.durationMs());
+      if (outcome.succeeded()) {
+        journal.finish(id, number, result, Status.SUCCEEDED);
+        log.accept(what);
+      } else if (closing) {
+        // Stopped with the server (or failed as it stopped): at-least-once says run it again.
+        journal.finish(id, number, result, Status.QUEUED);
+        log.accept(what + " (" + outcome.error() + "); queued for the next start");
+      } else if (policy.retriesAfter(number)) {
+        journal.finish(id, number, result, Status.QUEUED);
+        Duration delay = policy.delayAfter(number, random);
+        log.accept(
+            what
+                + " (%s); retry %d of %d in %s"
+                    .formatted(outcome.error(), number, policy.retries(), seconds(delay)));
+        outstanding.incrementAndGet();
+        scheduler.schedule(
+            delay,
+            () -> {
+              submit(id, Trigger.RETRY);
+              done();
+            });
+      } else {
+        journal.finish(id, number, result, result.status());
+        log.accept(
+            what
+                + " (%s)%s"
+                    .formatted(
+                        outcome.error(),
+                        policy.retries() == 0 ? "" : "; no retries left, giving up"));
+      }
+    } catch (RuntimeException e) {
+      // The journal failed (disk full, locked): what it last recorded stands, and the next start
+      // runs a delivery left queued or running again.
+      log.accept("delivery=%s: %s".formatted(id, e.getMessage()));
+    } finally {
+      done();
+    }
+  }
+
+  private void done() {
+    synchronized (outstanding) {
+      if (outstanding.decrementAndGet() == 0) {
+        outstanding.notifyAll();
+      }
+    }
+  }
+
+  /** Waits until nothing waits or runs, for at most {@code limit}; true when idle. */
+  public boolean awaitIdle(Duration limit) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    synchronized (outstanding) {
+      while (outstanding.get() > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        outstanding.wait(Math.max(1, left / 1_000_000));
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Stops: no new attempt starts, retries waiting are dropped (their deliveries stay queued in the
+   * journal), running attempts may finish for {@code grace}; then {@code stopRunning} ends the
+   * handlers still running, whose deliveries are queued again for the next start.
+   */
+  public void close(Duration grace, Runnable stopRunning) {
+    closing = true;
+    scheduler.close();
+    workers.shutdown();
+    try {
+      if (!workers.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.accept("Deliveries still running after %s; stopping them.".formatted(seconds(grace)));
+        stopRunning.run();
+        if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {
+          workers.shutdownNow();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      workers.shutdownNow();
+    }
+  }
+
+  private static String seconds(Duration duration) {
+    return String.format(java.util.Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0);
+  }
+}

@@ -1,0 +1,25 @@
+package dev.hfwebhooks.journal;
+
+import java.time.Instant;
+
+/**
+ * One line of the journal's list: a delivery and how its latest attempt ended.
+ *
+ * @param id the delivery id
+ * @param received when it arrived
+ * @param handler the handler's name
+ * @param status where it stands
+ * @param attempts how many attempts started so far
+ * @param exitStatus the latest attempt's exit status (process handlers), or null
+ * @param durationMs the latest attempt's duration, or null before any ended
+ * @param error the latest attempt's error line, or null
+ */
+public record DeliverySummary(
+    String id,
+    Instant received,
+    String handler,
+    Status status,
+    int attempts,
+    Integer exitStatus,
+    Long durationMs,
+    String error) {}

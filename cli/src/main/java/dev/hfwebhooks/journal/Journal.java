@@ -1,0 +1,54 @@
+package dev.hfwebhooks.journal;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The record of every accepted delivery and of each attempt to run it. Serve writes to it before a
+ * handler runs, so that a delivery survives a crash; {@code deliveries} and {@code replay} read it.
+ *
+ * <p>An interface so that another store (a database server shared by several instances) can take
+ * the place of the embedded one. Implementations are safe to call from many threads; writes that
+ * return have reached durable storage. Every method may throw {@link JournalException}.
+ */
+public interface Journal extends AutoCloseable {
+
+  /** Records a delivery as {@code queued}: once this returns, a crash no longer loses it. */
+  void enqueue(NewDelivery delivery);
+
+  /** Records a delivery whose first attempt starts now (synchronous serve); returns 1. */
+  int acceptRunning(NewDelivery delivery);
+
+  /** Records the start of a new attempt of a known delivery; returns its number. */
+  int start(String id, Trigger trigger);
+
+  /**
+   * Records how attempt {@code number} ended, and where the delivery now stands: the attempt's own
+   * status, or {@code queued} when it is to run again.
+   */
+  void finish(String id, int number, AttemptResult result, Status next);
+
+  /**
+   * Takes back what a server that stopped or died left unfinished: deliveries still {@code running}
+   * become {@code queued} (their last attempt is recorded as interrupted). Returns every queued
+   * delivery, oldest first. Only one server may call this on one journal at a time.
+   */
+  List<DeliverySummary> recover();
+
+  /** One delivery by its id, or by a prefix of it that matches only one. */
+  Optional<DeliveryRecord> find(String id);
+
+  /** Deliveries newest first. */
+  List<DeliverySummary> list(Query query);
+
+  /** Where the journal is, for messages. */
+  String location();
+
+  @Override
+  void close();
+
+  /** A journal that records nothing ({@code serve --no-journal}). */
+  static Journal none() {
+    return NoJournal.INSTANCE;
+  }
+}
