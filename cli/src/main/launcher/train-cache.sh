@@ -31,7 +31,7 @@ printf '#!/bin/sh\ncat > /dev/null\necho "{}"\n' > "$work/handlers/warm-up.sh"
 chmod 755 "$work/handlers/warm-up.sh"
 
 HF_WEBHOOKS_OPTS="$flag -Xlog:cds=off -Xlog:cds+dynamic=off" \
-  "$launcher" serve --port 0 --dir "$work/handlers" > "$work/out" 2>&1 &
+  "$launcher" serve --port 0 --no-journal --dir "$work/handlers" > "$work/out" 2>&1 &
 pid=$!
 url=
 tries=0
