@@ -251,7 +251,7 @@ def main():
         return statistics.median(v[key] for v in values)
 
     lines = [
-        "# Benchmarks",
+        "# Benchmarks: hf-webhooks, adnanh/webhook and huggingface_hub's stack",
         "",
         f"`bench/run.sh` on {datetime.date.today()}: {machine()}. "
         f"{args.rounds} rounds of {args.seconds} s per cell, servers in turn within each round "
@@ -274,8 +274,21 @@ def main():
     lines += ["", "| `hf-webhooks list` wall time | median of 10 |", "| --- | ---: |"]
     lines += [f"| {k} | {v * 1000:.0f} ms |" for k, v in list_times.items()]
     lines.append("")
-    Path(args.output).write_text("\n".join(lines))
+    write_section(Path(args.output), "\n".join(lines))
     print("\n".join(lines))
+
+
+def write_section(path, text):
+    """Replaces this script's section of the results file, keeping the sections other benchmarks
+    (bench/journal.sh) wrote there."""
+    start, end = "<!-- bench/run.sh: start -->", "<!-- bench/run.sh: end -->"
+    block = f"{start}\n{text}{end}\n"
+    old = path.read_text() if path.exists() else ""
+    if start in old and end in old:
+        new = old[: old.index(start)] + block + old[old.index(end) + len(end) + 1 :]
+    else:
+        new = block + ("\n" + old if old else "")
+    path.write_text(new)
 
 
 if __name__ == "__main__":
