@@ -4,6 +4,7 @@ import static dev.hfwebhooks.testing.Fixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hfwebhooks.journal.DeliveryRecord;
+import dev.hfwebhooks.journal.Query;
 import dev.hfwebhooks.testing.ServerHarness;
 import dev.hfwebhooks.testing.ServerHarness.Recording;
 import java.io.File;
@@ -20,7 +21,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -214,23 +217,15 @@ class ConsoleBrowserTest {
           WebElement result = send("build");
 
           assertThat(result.getText()).startsWith("403").contains("Invalid webhook secret.");
-          assertThat(server.journal().list(dev.hfwebhooks.journal.Query.newest(5))).isEmpty();
+          assertThat(server.journal().list(Query.newest(5))).isEmpty();
         });
   }
 
+  /** Saves the page from its top, with its title, as the README's picture. */
   private static void screenshot() throws IOException {
-    ((JavascriptScroll) () -> browser).top();
-    File shot = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+    ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
+    File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
     Files.createDirectories(SCREENSHOT.getParent());
     Files.copy(shot.toPath(), SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
-  }
-
-  /** Scrolls to the top, so the screenshot starts with the page's title. */
-  private interface JavascriptScroll {
-    WebDriver driver();
-
-    default void top() {
-      ((org.openqa.selenium.JavascriptExecutor) driver()).executeScript("window.scrollTo(0, 0)");
-    }
   }
 }
