@@ -3,12 +3,10 @@ package dev.hfwebhooks.command;
 import dev.hfwebhooks.handler.Handler;
 import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.handler.Outcome;
-import dev.hfwebhooks.journal.AttemptResult;
 import dev.hfwebhooks.journal.DeliveryRecord;
 import dev.hfwebhooks.journal.JournalException;
 import dev.hfwebhooks.journal.RecordedRun;
 import dev.hfwebhooks.journal.SqliteJournal;
-import dev.hfwebhooks.journal.Trigger;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,28 +70,30 @@ final class ReplayCommand implements Callable<Integer> {
                           "no handler named \"%s\" in %s: delivery %s was for it (pass the --dir"
                                   .formatted(record.handler(), common.dir, record.id())
                               + " serve used)"));
-      int number = journal.start(record.id(), Trigger.REPLAY);
-      out.printf(
-          "Replaying delivery %s to %s (%s, %s): attempt %d%n",
-          record.id(),
-          handler.name(),
-          handler.file().kind().label(),
-          handler.file().path(),
-          number);
-      out.flush();
-      Outcome outcome =
-          RecordedRun.run(
+      RecordedRun.Replay replay =
+          RecordedRun.replay(
+              journal,
               handler,
               record,
               Duration.ofSeconds(timeoutSeconds),
+              number -> {
+                out.printf(
+                    "Replaying delivery %s to %s (%s, %s): attempt %d%n",
+                    record.id(),
+                    handler.name(),
+                    handler.file().kind().label(),
+                    handler.file().path(),
+                    number);
+                out.flush();
+              },
               line -> {
                 out.println("  | " + line);
                 out.flush();
               });
-      AttemptResult result = AttemptResult.of(outcome);
-      journal.finish(record.id(), number, result, result.status());
+      Outcome outcome = replay.outcome();
       TestCommand.report(outcome, out);
-      out.printf("Recorded as attempt %d: %s.%n", number, result.status().label());
+      out.printf(
+          "Recorded as attempt %d: %s.%n", replay.attempt(), replay.result().status().label());
       out.flush();
       return outcome.succeeded() ? ExitCode.OK : ExitCode.FAILURE;
     } catch (JournalException e) {

@@ -28,6 +28,7 @@ import dev.hfwebhooks.tunnel.TunnelSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -97,6 +98,14 @@ final class ServeCommand implements Callable<Integer> {
       description =
           "Public base URL the Hub posts to (default on a Hugging Face Space: https://$SPACE_HOST).")
   String publicUrl;
+
+  @Option(
+      names = "--ui",
+      paramLabel = "PATH",
+      description =
+          "An HTML page to serve at / instead of the built-in console, which stays at /console"
+              + " (default: index.html in the handlers folder, when there is one).")
+  Path ui;
 
   @Mixin TunnelOptions tunnelOptions;
 
@@ -188,6 +197,9 @@ final class ServeCommand implements Callable<Integer> {
       throw UserError.usage(
           "--register needs a public URL the Hub can reach: add --tunnel, or --public-url URL");
     }
+    if (ui != null && !Files.isRegularFile(ui)) {
+      throw UserError.usage("--ui: no file at " + ui + " (give the HTML page to serve at /)");
+    }
     ServerConfig config;
     try {
       config =
@@ -197,7 +209,8 @@ final class ServeCommand implements Callable<Integer> {
               secret,
               Duration.ofSeconds(timeoutSeconds),
               maxBody,
-              publicUrl != null ? publicUrl : spaceUrl);
+              publicUrl != null ? publicUrl : spaceUrl,
+              ui == null ? null : ui.toAbsolutePath());
     } catch (IllegalArgumentException e) {
       throw UserError.usage(e.getMessage());
     }

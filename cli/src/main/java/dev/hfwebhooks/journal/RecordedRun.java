@@ -10,6 +10,7 @@ import dev.hfwebhooks.payload.PayloadParser;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * Runs a delivery from the journal through its handler as serve ran it when it arrived: the same
@@ -31,6 +32,35 @@ public final class RecordedRun {
                     "no handler named \"%s\" in %s any more"
                         .formatted(record.handler(), handlers.scan().dir()),
                     List.of()));
+  }
+
+  /**
+   * A replay that ran.
+   *
+   * @param attempt the number of the attempt it was recorded as
+   * @param outcome what the handler did
+   * @param result the outcome as the journal recorded it
+   */
+  public record Replay(int attempt, Outcome outcome, AttemptResult result) {}
+
+  /**
+   * Runs {@code record} through {@code handler} again and records it as a new attempt: what {@code
+   * hf-webhooks replay} and the console's replay button both do. {@code started} hears the
+   * attempt's number before the handler runs.
+   */
+  public static Replay replay(
+      Journal journal,
+      Handler handler,
+      DeliveryRecord record,
+      Duration timeout,
+      IntConsumer started,
+      Consumer<String> log) {
+    int number = journal.start(record.id(), Trigger.REPLAY);
+    started.accept(number);
+    Outcome outcome = run(handler, record, timeout, log);
+    AttemptResult result = AttemptResult.of(outcome);
+    journal.finish(record.id(), number, result, result.status());
+    return new Replay(number, outcome, result);
   }
 
   /** Runs {@code record} through {@code handler}. */

@@ -10,8 +10,12 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
- * The page at {@code /}: what this server is, its webhooks with the URLs to register, and how to
- * register them. Plain HTML with inline CSS, so it works offline and on a Space alike.
+ * The console at {@code /}: this server's webhooks with the URLs to register and their state, how
+ * to register them, a form per webhook to send a sample event, and the recent deliveries.
+ *
+ * <p>Rendered here so that everything but sending and replaying works without JavaScript; {@code
+ * /assets/console.js} adds the forms, copy buttons and the live list. Nothing loads from elsewhere,
+ * so it works offline and on a Space alike.
  */
 final class LandingPage {
   private LandingPage() {}
@@ -28,51 +32,23 @@ final class LandingPage {
 
   static String render(String baseUrl, boolean hasSecret, Handlers handlers, Recent recent) {
     HandlerScan scan = handlers.scan();
-    StringBuilder rows = new StringBuilder();
+    StringBuilder cards = new StringBuilder();
     for (Handler handler : handlers.all()) {
-      HandlerFile h = handler.file();
-      String state =
-          handler
-              .problem()
-              .map(p -> "<span class=\"broken\">broken: " + escape(p) + "</span>")
-              .orElse("ready");
-      Directives.Declared declared = Directives.read(h);
-      String watches =
-          declared
-              .watch()
-              .map(w -> "<code>" + escape(w.describe()) + "</code>")
-              .or(
-                  () ->
-                      declared
-                          .problem()
-                          .map(
-                              p ->
-                                  "<span class=\"broken\">line "
-                                      + p.line()
-                                      + ": "
-                                      + escape(p.what())
-                                      + "</span>"))
-              .orElse("&mdash;");
-      rows.append(
-          """
-              <tr><td>%s</td><td><code>POST %s</code></td><td>%s</td><td>%s</td><td>%s</td><td><code>%s</code></td></tr>
-          """
-              .formatted(
-                  escape(h.name()),
-                  escape(baseUrl + h.route()),
-                  escape(h.kind().label()),
-                  state,
-                  watches,
-                  escape(h.path().getFileName().toString())));
+      cards.append(card(baseUrl, handler));
     }
     if (scan.handlers().isEmpty()) {
-      rows.append("<tr><td colspan=\"6\">No handlers in this folder yet.</td></tr>\n");
+      cards.append(
+          "<p>No handlers in this folder yet: add a <code>.js</code>, <code>.mjs</code> or"
+              + " <code>.sh</code> file; it is served as soon as it is saved.</p>\n");
     }
     scan.conflicts()
         .forEach(
             c ->
-                rows.append(
-                    "<tr><td>%s</td><td colspan=\"5\"><span class=\"broken\">not served: %s</span></td></tr>\n"
+                cards.append(
+                    """
+                    <article class="webhook"><h3>%s <span class="state broken">not served</span></h3>
+                    <p class="problem">%s</p></article>
+                    """
                         .formatted(escape(c.name()), escape(c.message()))));
     StringBuilder skipped = new StringBuilder();
     scan.skipped()
@@ -83,10 +59,20 @@ final class LandingPage {
                         .formatted(escape(s.path().getFileName().toString()), escape(s.reason()))));
     String secret =
         hasSecret
-            ? "<p class=\"ok\">A secret is set: the Hub must send it (the webhook's <em>Secret</em>"
-                + " field).</p>"
-            : "<p class=\"warn\">No secret is set: anyone who knows these URLs can trigger them."
-                + " Restart with <code>--secret</code> or <code>WEBHOOK_SECRET</code>.</p>";
+            ? """
+              <p class="ok">A secret is set: the Hub must send it (the webhook's <em>Secret</em>
+              field). The page never shows it.</p>
+              <div class="secret-box" data-js hidden>
+                <label for="secret">Secret, for the forms and the deliveries' details below</label>
+                <input type="password" id="secret" autocomplete="off" spellcheck="false"
+                  aria-describedby="secret-help">
+                <p id="secret-help" class="help">Sent as <code>X-Webhook-Secret</code>; kept in
+                this page only, never stored.</p>
+              </div>
+              """
+            : "<p class=\"warn\">No secret is set: anyone who knows these URLs can trigger them,"
+                + " and read the deliveries. Restart with <code>--secret</code> or"
+                + " <code>WEBHOOK_SECRET</code>.</p>\n";
     return """
         <!doctype html>
         <html lang="en">
@@ -94,37 +80,28 @@ final class LandingPage {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>hf-webhooks</title>
-        <style>
-          body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
-                 padding: 0 1rem; color: #1f2328; line-height: 1.5; }
-          table { border-collapse: collapse; width: 100%%; }
-          th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #d0d7de; }
-          code { background: #f6f8fa; padding: .1rem .3rem; border-radius: 4px; word-break: break-all; }
-          .warn { background: #fff8c5; padding: .6rem; border-radius: 6px; }
-          .ok { background: #dafbe1; padding: .6rem; border-radius: 6px; }
-          .broken, .failed, .timed_out { color: #a40e26; font-weight: 600; }
-          .succeeded { color: #1a7f37; }
-          .queued, .running { color: #9a6700; }
-        </style>
+        <link rel="stylesheet" href="/assets/console.css">
+        <script src="/assets/console.js" defer></script>
         </head>
-        <body>
+        <body data-has-secret="%s">
+        <main>
         <h1>hf-webhooks</h1>
         <p>This server runs your code when the Hugging Face Hub sends a webhook: each file of the
         handlers folder answers <code>POST /webhooks/&lt;name&gt;</code>.</p>
         %s
+        <noscript><p class="warn">Turn on JavaScript to send test deliveries from this page, or run
+        <code>hf-webhooks test NAME PAYLOAD</code>.</p></noscript>
         <h2>Webhooks</h2>
-        <table>
-          <thead><tr><th>Name</th><th>URL</th><th>Kind</th><th>State</th><th>Watches</th><th>File</th></tr></thead>
-          <tbody>
-        %s  </tbody>
-        </table>
+        <div class="webhooks">
+        %s</div>
         <h2>Register a webhook on the Hub</h2>
         <p>A handler that declares what it watches (<code>// @watch model:acme/sentiment-model</code>
         within its first 20 lines) is registered for you by
         <code>hf-webhooks hub sync --url %s</code>, or by <code>serve --register</code>. By hand:</p>
         <ol>
           <li>Open <a href="%s">%s</a> and create a webhook.</li>
-          <li>Choose the repositories or users to watch, and the events (repo changes, discussions).</li>
+          <li>Choose the repositories or users to watch (a handler's <em>Watches</em> above), and
+          the events (repo changes, discussions).</li>
           <li>Paste the URL of a webhook above as the <em>Webhook URL</em>.</li>
           <li>Set the <em>Secret</em> to this server's secret.</li>
         </ol>
@@ -133,12 +110,14 @@ final class LandingPage {
         used.</p>
         %s
         %s
+        </main>
         </body>
         </html>
         """
         .formatted(
+            hasSecret,
             secret,
-            rows,
+            cards,
             escape(baseUrl),
             StartupMessage.SETTINGS_URL,
             StartupMessage.SETTINGS_URL,
@@ -146,8 +125,80 @@ final class LandingPage {
             deliveries(recent));
   }
 
+  private static String card(String baseUrl, Handler handler) {
+    HandlerFile h = handler.file();
+    String name = escape(h.name());
+    String state =
+        handler
+            .problem()
+            .map(
+                p ->
+                    "<span class=\"state broken\">broken</span></h3>\n<p class=\"problem\">"
+                        + escape(p)
+                        + "</p>")
+            .orElse("<span class=\"state ready\">ready</span></h3>");
+    Directives.Declared declared = Directives.read(h);
+    String watches =
+        declared
+            .watch()
+            .map(w -> "<code>" + escape(w.describe()) + "</code>")
+            .or(
+                () ->
+                    declared
+                        .problem()
+                        .map(
+                            p ->
+                                "<span class=\"broken\">line "
+                                    + p.line()
+                                    + ": "
+                                    + escape(p.what())
+                                    + "</span>"))
+            .orElse("nothing declared");
+    StringBuilder options = new StringBuilder();
+    Samples.ALL.forEach(
+        s ->
+            options.append(
+                "<option value=\"%s\">%s</option>".formatted(escape(s.file()), escape(s.label()))));
+    return """
+        <article class="webhook" id="webhook-%1$s" data-name="%1$s">
+        <h3>%1$s %2$s
+        <dl>
+          <dt>URL</dt>
+          <dd><code class="url">POST %3$s</code>
+            <button type="button" class="copy" data-copy="%3$s" data-js hidden
+              aria-label="Copy the URL of %1$s">Copy</button></dd>
+          <dt>Kind</dt><dd>%4$s</dd>
+          <dt>Watches</dt><dd>%5$s</dd>
+          <dt>File</dt><dd><code>%6$s</code></dd>
+        </dl>
+        <details class="send" data-js hidden>
+          <summary>Send a test delivery</summary>
+          <form class="send-form" data-route="%7$s">
+            <label for="sample-%1$s">Sample event</label>
+            <select id="sample-%1$s" name="sample">%8$s</select>
+            <label for="payload-%1$s">Payload (JSON, editable)</label>
+            <textarea id="payload-%1$s" name="payload" rows="10" spellcheck="false"></textarea>
+            <button type="submit">Send to %1$s</button>
+          </form>
+          <div class="result" role="status" aria-live="polite"></div>
+        </details>
+        </article>
+        """
+        .formatted(
+            name,
+            state,
+            escape(baseUrl + h.route()),
+            escape(h.kind().label()),
+            watches,
+            escape(h.path().getFileName().toString()),
+            escape(h.route()),
+            options);
+  }
+
   private static String deliveries(Recent recent) {
-    StringBuilder html = new StringBuilder("<h2>Recent deliveries</h2>\n");
+    StringBuilder html =
+        new StringBuilder("<section id=\"recent\" aria-labelledby=\"recent-title\">\n");
+    html.append("<h2 id=\"recent-title\">Recent deliveries</h2>\n");
     // The page is public: it says how deliveries are handled, not where the journal is.
     html.append(
         recent.async()
@@ -156,19 +207,22 @@ final class LandingPage {
     if (recent.problem() != null) {
       return html.append("<p class=\"warn\">")
           .append(escape(recent.problem()))
-          .append("</p>\n")
+          .append("</p>\n</section>\n")
           .toString();
     }
-    if (recent.deliveries().isEmpty()) {
-      return html.append("<p>None yet.</p>\n").toString();
-    }
     html.append(
-        "<table>\n  <thead><tr><th>Received</th><th>Webhook</th><th>Status</th><th>Attempts</th>"
-            + "<th>Duration</th><th>Delivery</th></tr></thead>\n  <tbody>\n");
+        "<p id=\"no-deliveries\"%s>None yet.</p>\n"
+            .formatted(recent.deliveries().isEmpty() ? "" : " hidden"));
+    html.append(
+        "<div class=\"scroll\"><table id=\"deliveries\">\n  <thead><tr><th>Received</th>"
+            + "<th>Webhook</th><th>Status</th><th>Attempts</th><th>Duration</th><th>Delivery</th>"
+            + "<th><span class=\"visually-hidden\">Actions</span></th></tr></thead>\n  <tbody>\n");
     for (DeliverySummary d : recent.deliveries()) {
       html.append(
-          "    <tr><td>%s</td><td>%s</td><td><span class=\"%s\">%s</span></td><td>%d</td><td>%s</td><td><code>%s</code></td></tr>\n"
+          "    <tr data-id=\"%s\"><td><time datetime=\"%s\">%s</time></td><td>%s</td><td><span class=\"status %s\">%s</span></td><td>%d</td><td>%s</td><td><code>%s</code></td><td></td></tr>\n"
               .formatted(
+                  escape(d.id()),
+                  d.received(),
                   d.received().truncatedTo(ChronoUnit.SECONDS),
                   escape(d.handler()),
                   d.status().label(),
@@ -177,7 +231,10 @@ final class LandingPage {
                   d.durationMs() == null ? "" : d.durationMs() + " ms",
                   escape(d.id())));
     }
-    return html.append("  </tbody>\n</table>\n").toString();
+    html.append("  </tbody>\n</table></div>\n");
+    html.append(
+        "<div id=\"delivery-detail\" class=\"result\" role=\"status\" aria-live=\"polite\"></div>\n");
+    return html.append("</section>\n").toString();
   }
 
   static String escape(String text) {

@@ -1,5 +1,6 @@
 package dev.hfwebhooks.server;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -11,9 +12,23 @@ import java.time.Duration;
  * @param timeout how long one delivery may run
  * @param maxBodyBytes the largest request body accepted
  * @param publicUrl the public base URL (a Space's, or a tunnel's), or null when only local
+ * @param ui the user's own page served at {@code /} ({@code --ui}), or null for {@code index.html}
+ *     in the handlers folder when there is one, else the built-in console
  */
 public record ServerConfig(
-    String host, int port, String secret, Duration timeout, long maxBodyBytes, String publicUrl) {
+    String host,
+    int port,
+    String secret,
+    Duration timeout,
+    long maxBodyBytes,
+    String publicUrl,
+    Path ui) {
+
+  /** A server with the default page. */
+  public ServerConfig(
+      String host, int port, String secret, Duration timeout, long maxBodyBytes, String publicUrl) {
+    this(host, port, secret, timeout, maxBodyBytes, publicUrl, null);
+  }
 
   /**
    * How long a stopping server waits for running deliveries at most: the time a container runtime
@@ -57,8 +72,8 @@ public record ServerConfig(
   @Override
   public String toString() {
     // Records print every field; the secret must never reach a log.
-    return "ServerConfig[host=%s, port=%d, secret=%s, timeout=%s, maxBodyBytes=%d, publicUrl=%s]"
-        .formatted(host, port, hasSecret() ? "set" : "none", timeout, maxBodyBytes, publicUrl);
+    return "ServerConfig[host=%s, port=%d, secret=%s, timeout=%s, maxBodyBytes=%d, publicUrl=%s, ui=%s]"
+        .formatted(host, port, hasSecret() ? "set" : "none", timeout, maxBodyBytes, publicUrl, ui);
   }
 
   /** A base URL without its trailing slash (routes start with one), or null for none. */

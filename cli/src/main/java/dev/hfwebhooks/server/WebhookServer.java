@@ -7,11 +7,13 @@ import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.handler.Outcome;
 import dev.hfwebhooks.journal.AttemptResult;
 import dev.hfwebhooks.journal.DeliveryQueue;
+import dev.hfwebhooks.journal.DeliveryRecord;
 import dev.hfwebhooks.journal.DeliverySummary;
 import dev.hfwebhooks.journal.Journal;
 import dev.hfwebhooks.journal.JournalException;
 import dev.hfwebhooks.journal.NewDelivery;
 import dev.hfwebhooks.journal.Query;
+import dev.hfwebhooks.journal.RecordedRun;
 import dev.hfwebhooks.payload.Json;
 import dev.hfwebhooks.payload.PayloadException;
 import dev.hfwebhooks.payload.PayloadParser;
@@ -21,6 +23,8 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -31,9 +35,13 @@ import java.util.function.Supplier;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
- * The HTTP side: {@code POST /webhooks/<name>} for each handler, the landing page and a health
- * check. Checks run in the order that tells an unauthenticated caller the least: route, secret,
- * then the body.
+ * The HTTP side: {@code POST /webhooks/<name>} for each handler, the console (the landing page, its
+ * assets, sample events and the journal's JSON endpoints) and a health check. Checks run in the
+ * order that tells an unauthenticated caller the least: route, secret, then the body.
+ *
+ * <p>Who may read what: the landing page and the list of recent deliveries (time, handler, status,
+ * duration) are public, as the landing page always was; a delivery's payload, headers and output,
+ * and replaying it, take the webhook secret in {@code X-Webhook-Secret} when the server has one.
  *
  * <p>A delivery that passes them is recorded in the journal before its handler runs. Without a
  * queue the handler runs at once and its outcome is the answer; with one ({@code --async}) the
@@ -70,6 +78,9 @@ public final class WebhookServer implements AutoCloseable {
   /** How many deliveries the landing page lists. */
   static final int RECENT = 20;
 
+  /** The most {@code GET /api/deliveries} lists at once. */
+  static final int MAX_LIST = 200;
+
   private WebhookServer(
       ServerConfig config, Handlers handlers, Journal journal, DeliveryQueue queue, ServerLog log) {
     this.config = config;
@@ -94,6 +105,12 @@ public final class WebhookServer implements AutoCloseable {
                     server.insertHandler(new GracefulHandler());
                   });
               javalin.routes.get("/", this::landingPage);
+              javalin.routes.get("/console", this::console);
+              javalin.routes.get("/assets/{file}", this::asset);
+              javalin.routes.get("/samples/{file}", this::sample);
+              javalin.routes.get("/api/deliveries", api(this::deliveries));
+              javalin.routes.get("/api/deliveries/{id}", api(this::deliveryRecord));
+              javalin.routes.post("/api/deliveries/{id}/replay", api(this::replay));
               javalin.routes.get("/healthz", this::health);
               javalin.routes.post("/webhooks/{name}", this::delivery);
               for (HandlerType method : OTHER_METHODS) {
@@ -312,7 +329,36 @@ public final class WebhookServer implements AutoCloseable {
                     .put("queued", queue == null ? 0 : queue.pending())));
   }
 
+  /** The user's own page when there is one ({@code --ui}, or index.html), else the console. */
   private void landingPage(Context ctx) {
+    Path custom = customPage();
+    if (custom == null) {
+      console(ctx);
+      return;
+    }
+    try {
+      ctx.contentType("text/html; charset=utf-8").result(Files.readAllBytes(custom));
+    } catch (IOException e) {
+      respond(ctx, new HttpError(500, "Cannot read the page " + custom + ": " + e.getMessage()));
+    }
+  }
+
+  /**
+   * {@code --ui}, else {@code index.html} in the handlers folder, looked up on each request so that
+   * one added while serving shows at once (the scan never serves it as a handler).
+   */
+  private Path customPage() {
+    if (config.ui() != null) {
+      return config.ui();
+    }
+    Path index = handlers.scan().dir().resolve("index.html");
+    return Files.isRegularFile(index) ? index : null;
+  }
+
+  /**
+   * The built-in console, also at {@code /console} so that it stays reachable under a user page.
+   */
+  private void console(Context ctx) {
     String base = publicUrl;
     if (base == null) {
       String host = ctx.header("Host");
@@ -326,13 +372,121 @@ public final class WebhookServer implements AutoCloseable {
       recent = List.of();
       journalProblem = e.getMessage();
     }
-    ctx.contentType("text/html; charset=utf-8")
+    // Everything the page loads comes from this server; the policy makes a mistake visible.
+    ctx.header(
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self';"
+                + " img-src 'self' data:; form-action 'self'; base-uri 'none'")
+        .contentType("text/html; charset=utf-8")
         .result(
             LandingPage.render(
                 base,
                 config.hasSecret(),
                 handlers,
                 new LandingPage.Recent(journal.location(), queue != null, recent, journalProblem)));
+  }
+
+  private void asset(Context ctx) {
+    Assets.find(ctx.pathParam("file"))
+        .ifPresentOrElse(
+            asset ->
+                ctx.contentType(asset.contentType())
+                    .header("Cache-Control", "no-cache")
+                    .result(asset.bytes()),
+            () -> respond(ctx, new HttpError(404, "No such file.")));
+  }
+
+  private void sample(Context ctx) {
+    Samples.read(ctx.pathParam("file"))
+        .ifPresentOrElse(
+            bytes -> ctx.contentType("application/json").result(bytes),
+            () -> respond(ctx, new HttpError(404, "No such sample event.")));
+  }
+
+  /** A JSON endpoint's body, which answers an {@link HttpError} as its JSON. */
+  private interface ApiRoute {
+    void handle(Context ctx) throws HttpError;
+  }
+
+  private io.javalin.http.Handler api(ApiRoute route) {
+    return ctx -> {
+      try {
+        route.handle(ctx);
+      } catch (HttpError e) {
+        respond(ctx, e);
+      } catch (JournalException e) {
+        respond(ctx, new HttpError(503, "The journal cannot be read: " + e.getMessage()));
+      }
+    };
+  }
+
+  /** Public: time, handler, status and duration only. */
+  private void deliveries(Context ctx) throws HttpError {
+    int limit = RECENT;
+    String given = ctx.queryParam("limit");
+    if (given != null) {
+      try {
+        limit = Integer.parseInt(given.strip());
+      } catch (NumberFormatException e) {
+        limit = 0;
+      }
+      if (limit < 1 || limit > MAX_LIST) {
+        throw new HttpError(400, "limit must be a number from 1 to " + MAX_LIST + ".");
+      }
+    }
+    ctx.contentType("application/json")
+        .header("Cache-Control", "no-store")
+        .result(DeliveryJson.list(journal.list(Query.newest(limit))));
+  }
+
+  /** Private: the payload and the output, so the secret comes first. */
+  private void deliveryRecord(Context ctx) throws HttpError {
+    secret.check(ctx.header(SecretCheck.HEADER));
+    ctx.contentType("application/json")
+        .header("Cache-Control", "no-store")
+        .result(DeliveryJson.record(recorded(ctx.pathParam("id"))));
+  }
+
+  /** Runs a recorded delivery again as {@code hf-webhooks replay} does, and answers how it went. */
+  private void replay(Context ctx) throws HttpError {
+    secret.check(ctx.header(SecretCheck.HEADER));
+    DeliveryRecord record = recorded(ctx.pathParam("id"));
+    Handler handler =
+        handlers
+            .find(record.handler())
+            .orElseThrow(
+                () ->
+                    new HttpError(
+                        409,
+                        "No handler named \"%s\" on this server any more; delivery %s was for it."
+                            .formatted(record.handler(), record.id())));
+    if (!inFlight.enter()) {
+      throw new HttpError(503, "Server is shutting down; replay it in a moment.");
+    }
+    try {
+      long start = System.nanoTime();
+      RecordedRun.Replay replay =
+          RecordedRun.replay(
+              journal,
+              handler,
+              record,
+              config.timeout(),
+              number -> {},
+              line -> log.handlerLine(handler.name(), line));
+      ctx.contentType("application/json").result(DeliveryJson.replay(record.id(), replay));
+      log.info(
+          "POST /api/deliveries/%s/replay %s attempt=%d %s"
+              .formatted(
+                  record.id(), millis(start), replay.attempt(), replay.result().status().label()));
+    } finally {
+      inFlight.leave();
+    }
+  }
+
+  private DeliveryRecord recorded(String id) throws HttpError {
+    return journal
+        .find(id)
+        .orElseThrow(() -> new HttpError(404, "No delivery \"" + id + "\" in the journal."));
   }
 
   private static String millis(long startNanos) {

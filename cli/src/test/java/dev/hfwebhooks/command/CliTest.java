@@ -244,6 +244,17 @@ class CliTest {
   }
 
   @Test
+  void aMissingUiPageIsAUsageError() {
+    Path missing = dir.resolve("console.html");
+
+    Run run = run("serve", "--port", "0", "--dir", EXAMPLES, "--ui", missing.toString());
+
+    assertThat(run.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(run.err())
+        .isEqualTo("error: --ui: no file at " + missing + " (give the HTML page to serve at /)\n");
+  }
+
+  @Test
   void badOptionsAreExit2WithAPointerToHelp() {
     Run port = run("serve", "--port", "high");
     Run size = run("serve", "--max-body", "lots");

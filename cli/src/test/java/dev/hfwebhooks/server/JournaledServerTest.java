@@ -214,13 +214,13 @@ class JournaledServerTest {
 
           String page = server.send(HttpRequest.newBuilder(URI.create(server.url("/")))).body();
 
-          assertThat(page).contains("<h2>Recent deliveries</h2>");
+          assertThat(page).contains(">Recent deliveries</h2>");
           assertThat(page.indexOf(ok)).as("newest first").isLessThan(page.indexOf(failed));
           assertThat(page)
               .containsPattern(
-                  "<td>hello</td><td><span class=\"succeeded\">succeeded</span></td><td>1</td>")
+                  "<td>hello</td><td><span class=\"status succeeded\">succeeded</span></td><td>1</td>")
               .containsPattern(
-                  "<td>fail</td><td><span class=\"failed\">failed</span></td><td>1</td>");
+                  "<td>fail</td><td><span class=\"status failed\">failed</span></td><td>1</td>");
         });
   }
 

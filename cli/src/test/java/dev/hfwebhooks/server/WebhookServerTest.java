@@ -356,18 +356,23 @@ class WebhookServerTest {
           assertThat(page.body())
               .contains("POST " + server.url("/webhooks/echo"))
               .contains("POST " + server.url("/webhooks/hello"))
-              .containsPattern("<td>hello</td>.*<td>js</td>")
-              .containsPattern("<td>echo</td>.*<td>process</td>")
+              .containsPattern(
+                  "(?s)<h3>hello <span class=\"state ready\">ready</span>.*?<dt>Kind</dt><dd>js</dd>")
+              .containsPattern("(?s)<h3>echo <span.*?<dt>Kind</dt><dd>process</dd>")
               .contains("A secret is set")
               .doesNotContain(ServerHarness.SECRET)
               .contains("https://huggingface.co/settings/webhooks")
               .contains("README.md")
-              .containsPattern("<td>broken</td>.*broken: broken.js has a syntax error at line 2")
               .containsPattern(
-                  "<td>hello</td>.*<td><code>model:acme/sentiment-model \\(repo, discussion\\)</code>")
-              .containsPattern("<td>echo</td>.*<td>&mdash;</td>")
+                  "<h3>broken <span class=\"state broken\">broken</span></h3>\n"
+                      + "<p class=\"problem\">broken.js has a syntax error at line 2")
               .containsPattern(
-                  "<td>throws</td>.*<span class=\"broken\">line 1: @domains without @watch")
+                  "(?s)<h3>hello .*?<dt>Watches</dt><dd><code>model:acme/sentiment-model \\(repo, discussion\\)</code>")
+              .containsPattern("(?s)<h3>echo .*?<dt>Watches</dt><dd>nothing declared</dd>")
+              .containsPattern(
+                  "(?s)<h3>throws .*?<span class=\"broken\">line 1: @domains without @watch")
+              .contains("data-copy=\"" + server.url("/webhooks/echo") + "\"")
+              .contains("<option value=\"model-repo-content-update.json\">Push to a model</option>")
               .contains("hf-webhooks hub sync --url " + server.url(""));
         });
   }
