@@ -1,6 +1,7 @@
 package dev.hfwebhooks.handler;
 
 import dev.hfwebhooks.payload.WebhookPayload;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -28,7 +29,17 @@ public record Delivery(
     headers = Map.copyOf(headers);
   }
 
+  /**
+   * A new id: a version 7 UUID, which starts with the time in milliseconds, so that ids sort in the
+   * order deliveries arrived and the journal's index on them grows at its end instead of at random
+   * places (fewer pages written per delivery).
+   */
   public static String newId() {
-    return UUID.randomUUID().toString();
+    long millis = System.currentTimeMillis();
+    long high = (millis << 16) | 0x7000L | (RANDOM.nextLong() & 0x0fffL);
+    long low = (RANDOM.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
+    return new UUID(high, low).toString();
   }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 }
