@@ -30,14 +30,17 @@ public record Delivery(
   }
 
   /**
-   * A random (version 4) UUID. Drawn from {@link ThreadLocalRandom} rather than {@link
-   * UUID#randomUUID()}, whose shared SecureRandom serialises every request: an id must be unique,
-   * not unguessable (it grants nothing).
+   * A new id: a version 7 UUID, which starts with the time in milliseconds, so that ids sort in the
+   * order deliveries arrived and the journal's index on them grows at its end instead of at random
+   * places (fewer pages written per delivery). The random bits come from {@link ThreadLocalRandom}:
+   * a shared SecureRandom would serialise every request, and an id must be unique, not unguessable
+   * (it grants nothing).
    */
   public static String newId() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
-    long high = (random.nextLong() & ~0xF000L) | 0x4000L; // version 4
-    long low = (random.nextLong() & ~(0xC000L << 48)) | (0x8000L << 48); // IETF variant
+    long millis = System.currentTimeMillis();
+    long high = (millis << 16) | 0x7000L | (random.nextLong() & 0x0fffL);
+    long low = (random.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
     return new UUID(high, low).toString();
   }
 }

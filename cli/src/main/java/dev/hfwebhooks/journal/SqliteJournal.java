@@ -21,7 +21,10 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
@@ -107,20 +110,67 @@ public final class SqliteJournal implements Journal {
   private final Statements writer;
   private final BlockingQueue<Write> writes = new LinkedBlockingQueue<>();
   private final Thread writerThread;
+
+  /**
+   * Copies the WAL into the database file in the background. SQLite would otherwise do it inside a
+   * commit every thousand pages, and the writer, so every delivery waiting on it, would wait for
+   * the copy and its fsync.
+   */
+  private final ScheduledExecutorService checkpointer;
+
+  private final Connection checkpoints;
+
+  static final Duration CHECKPOINT_PERIOD = Duration.ofMillis(500);
   private volatile boolean closed;
+
+  /** Deliveries inserted since the last prune (writer thread only). */
+  private long insertedSincePrune;
+
+  /** When the last prune by age ran (writer thread only). */
+  private long lastAgePrune = System.nanoTime();
 
   /** The writer connection's synchronous setting: FULL as opened, then as each batch needs. */
   private boolean syncing = true;
 
-  private SqliteJournal(Path file, Retention retention, Connection reader, Connection writer) {
+  private SqliteJournal(
+      Path file,
+      Retention retention,
+      Connection reader,
+      Connection writer,
+      Connection checkpoints) {
     this.file = file;
     this.retention = retention;
     this.reader = new Statements(reader);
     this.writer = writer == null ? null : new Statements(writer);
+    this.checkpoints = checkpoints;
     this.writerThread =
         writer == null
             ? null
             : Thread.ofPlatform().daemon().name("hf-webhooks-journal").start(this::writeLoop);
+    if (checkpoints == null) {
+      this.checkpointer = null;
+    } else {
+      this.checkpointer =
+          Executors.newSingleThreadScheduledExecutor(
+              Thread.ofPlatform().daemon().name("hf-webhooks-checkpoint").factory());
+      checkpointer.scheduleWithFixedDelay(
+          this::checkpoint,
+          CHECKPOINT_PERIOD.toMillis(),
+          CHECKPOINT_PERIOD.toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * PASSIVE: copies what it can without waiting for the writer or readers; once all of the WAL is
+   * copied, the next commit starts it again from the beginning, so it stays small.
+   */
+  private void checkpoint() {
+    try {
+      execute(checkpoints, "PRAGMA wal_checkpoint(PASSIVE)");
+    } catch (SQLException e) {
+      // Tried again at the next period; a failing disk shows in the writes themselves.
+    }
   }
 
   /**
@@ -136,7 +186,13 @@ public final class SqliteJournal implements Journal {
       migrate(file, writer);
       prune(writer, retention);
       execute(writer, "COMMIT");
-      return new SqliteJournal(file, retention, connect(file, false, BUSY_TIMEOUT), writer);
+      execute(writer, "PRAGMA wal_autocheckpoint = 0"); // the checkpointer does it
+      return new SqliteJournal(
+          file,
+          retention,
+          connect(file, false, BUSY_TIMEOUT),
+          writer,
+          connect(file, false, BUSY_TIMEOUT));
     } catch (SQLException e) {
       closeQuietly(writer);
       throw translate(file, e);
@@ -161,7 +217,7 @@ public final class SqliteJournal implements Journal {
         throw new JournalException(notAJournal(file, "it has no deliveries table"));
       }
       checkVersion(file, version);
-      return new SqliteJournal(file, Retention.DEFAULT, reader, null);
+      return new SqliteJournal(file, Retention.DEFAULT, reader, null, null);
     } catch (SQLException e) {
       closeQuietly(reader);
       throw translate(file, e);
@@ -482,16 +538,16 @@ public final class SqliteJournal implements Journal {
         execute(writer.connection, "PRAGMA synchronous = " + (sync ? "FULL" : "NORMAL"));
         syncing = sync;
       }
-      execute(writer.connection, "BEGIN IMMEDIATE");
+      writer.prepare("BEGIN IMMEDIATE").execute();
       boolean inserts = false;
       for (Write w : batch) {
         results.add(w.work().run(writer));
         inserts |= w.inserts();
       }
-      if (inserts) {
+      if (inserts && pruneDue(batch)) {
         prune(writer.connection, retention);
       }
-      execute(writer.connection, "COMMIT");
+      writer.prepare("COMMIT").execute();
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).done().complete(results.get(i));
       }
@@ -506,6 +562,27 @@ public final class SqliteJournal implements Journal {
     for (Write w : batch) {
       commit(List.of(w));
     }
+  }
+
+  /**
+   * Whether to remove old deliveries in this batch. Each removal writes pages of its own, so it
+   * runs once a tenth of the count kept has come in (the journal holds at most 10 % more than
+   * --keep for a while), or once a minute when kept by age.
+   */
+  private boolean pruneDue(List<Write> batch) {
+    if (retention == null) {
+      return false;
+    }
+    insertedSincePrune += batch.stream().filter(Write::inserts).count();
+    boolean due =
+        retention.age() != null
+            ? System.nanoTime() - lastAgePrune > TimeUnit.MINUTES.toNanos(1)
+            : insertedSincePrune >= Math.max(1, retention.count() / 10);
+    if (due) {
+      insertedSincePrune = 0;
+      lastAgePrune = System.nanoTime();
+    }
+    return due;
   }
 
   private RuntimeException failure(Exception e) {
@@ -711,6 +788,15 @@ public final class SqliteJournal implements Journal {
         return;
       }
       closed = true;
+    }
+    if (checkpointer != null) {
+      checkpointer.shutdownNow();
+      try {
+        checkpointer.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      closeQuietly(checkpoints);
     }
     if (writerThread != null) {
       writes.add(STOP);
