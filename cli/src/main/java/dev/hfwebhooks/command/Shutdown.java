@@ -22,7 +22,7 @@ final class Shutdown {
   private final WebhookServer server;
   private final DeliveryQueue queue;
   private final Handlers handlers;
-  private final ServeCommand.Recording recording;
+  private final Serving.Recording recording;
   private final Duration grace;
   private final CompletableFuture<Void> requested = new CompletableFuture<>();
   private final Thread hook = new Thread(this::onSignal, "hf-webhooks-shutdown");
@@ -35,7 +35,7 @@ final class Shutdown {
       WebhookServer server,
       DeliveryQueue queue,
       Handlers handlers,
-      ServeCommand.Recording recording,
+      Serving.Recording recording,
       Duration grace) {
     this.out = out;
     this.server = server;

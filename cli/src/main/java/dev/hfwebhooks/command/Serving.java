@@ -1,0 +1,362 @@
+package dev.hfwebhooks.command;
+
+import dev.hfwebhooks.handler.Directives;
+import dev.hfwebhooks.handler.HandlerFile;
+import dev.hfwebhooks.handler.HandlerScan;
+import dev.hfwebhooks.handler.Handlers;
+import dev.hfwebhooks.hub.HubClient;
+import dev.hfwebhooks.hub.HubException;
+import dev.hfwebhooks.hub.PartialSyncException;
+import dev.hfwebhooks.hub.Registration;
+import dev.hfwebhooks.hub.Sync;
+import dev.hfwebhooks.hub.WebhookSpec;
+import dev.hfwebhooks.journal.DataDir;
+import dev.hfwebhooks.journal.DeliveryQueue;
+import dev.hfwebhooks.journal.Journal;
+import dev.hfwebhooks.journal.JournalException;
+import dev.hfwebhooks.journal.RecordedRun;
+import dev.hfwebhooks.journal.Retention;
+import dev.hfwebhooks.journal.RetryPolicy;
+import dev.hfwebhooks.journal.SqliteJournal;
+import dev.hfwebhooks.server.ServerConfig;
+import dev.hfwebhooks.server.ServerLog;
+import dev.hfwebhooks.server.StartupMessage;
+import dev.hfwebhooks.server.WebhookServer;
+import dev.hfwebhooks.tunnel.Tunnel;
+import dev.hfwebhooks.tunnel.TunnelException;
+import dev.hfwebhooks.tunnel.TunnelSpec;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * What {@code serve} does once its options are checked: opens the journal, starts the server, the
+ * tunnel and the Hub registration, prints the start-up lines, and waits until a signal or the
+ * tunnel's loss stops it all (through {@link Shutdown}). Kept apart from the picocli class so that
+ * the command stays a parser and this reads as the order things happen in.
+ */
+final class Serving {
+  private final ServerConfig config;
+  private final TunnelSpec tunnelSpec;
+  private final String spaceUrl;
+  private final boolean register;
+  private final String hubSecret;
+  private final boolean async;
+  private final int retries;
+  private final Duration retryDelay;
+  private final int workers;
+  private final Path dataDir;
+  private final Retention retention;
+  private final boolean verbose;
+  private final Map<String, String> environment;
+  private final PrintWriter out;
+
+  /**
+   * @param tunnelSpec the tunnel client to run, or null
+   * @param spaceUrl the Space's public URL when on a Space, else null
+   * @param hubSecret the secret for Hub webhooks as given (null: keep theirs; empty: remove it)
+   * @param dataDir the journal's folder, or null for no journal
+   * @param verbose whether to echo the tunnel client's output
+   */
+  Serving(
+      ServerConfig config,
+      TunnelSpec tunnelSpec,
+      String spaceUrl,
+      boolean register,
+      String hubSecret,
+      boolean async,
+      int retries,
+      Duration retryDelay,
+      int workers,
+      Path dataDir,
+      Retention retention,
+      boolean verbose,
+      Map<String, String> environment,
+      PrintWriter out) {
+    this.config = config;
+    this.tunnelSpec = tunnelSpec;
+    this.spaceUrl = spaceUrl;
+    this.register = register;
+    this.hubSecret = hubSecret;
+    this.async = async;
+    this.retries = retries;
+    this.retryDelay = retryDelay;
+    this.workers = workers;
+    this.dataDir = dataDir;
+    this.retention = retention;
+    this.verbose = verbose;
+    this.environment = environment;
+    this.out = out;
+  }
+
+  /** Serves {@code scan}'s folder until stopped; the exit code. */
+  int run(HandlerScan scan) throws InterruptedException {
+    // A malformed directive or a missing token stops --register before anything starts.
+    List<Directives.Declared> declared = register ? HubSetup.directives(scan) : List.of();
+    HubClient hub = register ? HubSetup.connect(environment) : null;
+    ServerLog log = new ServerLog(out);
+    Recording recording = dataDir == null ? Recording.NONE : openJournal(dataDir, retention);
+    Handlers handlers = new Handlers(scan);
+    DeliveryQueue queue = null;
+    if (recording.journal() != Journal.none()) {
+      queue =
+          new DeliveryQueue(
+              recording.journal(),
+              record ->
+                  RecordedRun.run(
+                      handlers,
+                      record,
+                      config.timeout(),
+                      line -> log.handlerLine(record.handler(), line)),
+              // Without --async a failure is the caller's answer, not retried; the queue then
+              // only runs what a crash left behind, once.
+              RetryPolicy.of(async ? retries : 0, retryDelay),
+              workers,
+              DeliveryQueue.Scheduler.thread(),
+              RandomGenerator.getDefault(),
+              log::info);
+    }
+    WebhookServer server;
+    try {
+      server = start(config, handlers, recording.journal(), async ? queue : null, log);
+    } catch (RuntimeException e) {
+      recording.close();
+      if (hub != null) {
+        hub.close();
+      }
+      throw e;
+    }
+    Shutdown shutdown = new Shutdown(out, server, queue, handlers, recording, config.drainGrace());
+    shutdown.install();
+    StartupMessage.head(server.localUrl(), config.hasSecret()).forEach(out::println);
+    out.println(journalLine(recording));
+    if (queue != null) {
+      try {
+        int recovered = queue.recover();
+        if (recovered > 0) {
+          log.info(recovered + " deliveries left unfinished by the last server: running them.");
+        }
+      } catch (JournalException e) {
+        log.info("warning: cannot run what the last server left unfinished: " + e.getMessage());
+      }
+    }
+
+    Tunnel tunnel = null;
+    if (tunnelSpec != null && spaceUrl != null) {
+      out.println(
+          "SPACE_HOST is set: on a Hugging Face Space the public URL is "
+              + spaceUrl
+              + "; no tunnel is needed.");
+    } else if (tunnelSpec != null) {
+      out.printf("Opening a public URL with %s...%n", tunnelSpec.client());
+      out.flush();
+      tunnel =
+          openTunnel(
+              tunnelSpec, Stream.ofNullable(config.secret()).toList(), server, shutdown, log);
+      if (tunnel == null) {
+        shutdown.stop(true); // a signal came first: waits for the hook
+        if (hub != null) {
+          hub.close(); // nothing was registered
+        }
+        return ExitCode.OK;
+      }
+    }
+    if (hub != null) {
+      // A tunnel's URL dies with this run, so what it created goes with it; a stable one stays.
+      Registration registration = new Registration(hub, tunnel == null);
+      shutdown.add(registration);
+      register(registration, scan, declared, server.publicUrl(), shutdown, out);
+    }
+    StartupMessage.webhooks(server.localUrl(), server.publicUrl(), scan.handlers())
+        .forEach(out::println);
+    if (scan.handlers().isEmpty()) {
+      out.println(
+          "No handlers in "
+              + scan.dir()
+              + " yet: add a .js, .mjs or .sh file; it is served as"
+              + " soon as it is saved.");
+    }
+    out.flush();
+    try {
+      handlers.watch(log::info);
+    } catch (IOException e) {
+      log.info(
+          "warning: cannot watch "
+              + scan.dir()
+              + " ("
+              + e.getMessage()
+              + "); restart to pick up changes");
+    }
+
+    CompletableFuture<String> lost = tunnel != null ? tunnel.lost() : new CompletableFuture<>();
+    try {
+      CompletableFuture.anyOf(shutdown.requested(), lost).get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e); // neither future ever fails
+    }
+    if (!shutdown.requested().isDone()) {
+      // The client ended by itself. A restart would give a new URL the registered webhooks do
+      // not know, so stop and say so rather than serve on at an address nobody reaches.
+      log.info(tunnel.client() + " exited: the public URL no longer works. Stopping.");
+      shutdown.stopBeforeExit(true);
+      throw UserError.failure(lost.join(), null);
+    }
+    shutdown.stop(true); // waits for the hook
+    return ExitCode.OK;
+  }
+
+  /**
+   * Syncs the handlers' webhooks for {@code baseUrl}, printing each step. A failure with a tunnel's
+   * URL stops everything (nothing would reach this server); with a stable URL the server serves on,
+   * since the webhooks registered by an earlier run still work.
+   */
+  private void register(
+      Registration registration,
+      HandlerScan scan,
+      List<Directives.Declared> declared,
+      String baseUrl,
+      Shutdown shutdown,
+      PrintWriter out) {
+    List<WebhookSpec> specs = HubSetup.specs(declared, baseUrl, hubSecret);
+    if (specs.isEmpty()) {
+      out.println(
+          "--register: no handler declares @watch, so nothing is registered on the Hub (add a"
+              + " comment such as `// @watch model:you/your-model` to a handler).");
+      out.flush();
+      return;
+    }
+    HubClient hub = registration.hub();
+    out.printf(
+        "Registering webhooks on %s for %s (token from %s):%n",
+        hub.endpoint(), baseUrl, hub.tokenSource());
+    out.flush();
+    Set<String> names = scan.handlers().stream().map(HandlerFile::name).collect(Collectors.toSet());
+    try {
+      Sync.Plan plan = Sync.plan(baseUrl, specs, names, hub.list(), false);
+      Sync.Summary summary =
+          registration.register(
+              plan,
+              line -> {
+                out.println(line);
+                out.flush();
+              });
+      out.println(
+          "Registered: "
+              + summary
+              + (registration.keeps()
+                  ? "; they stay on the Hub after this run."
+                  : "; those created are deleted from the Hub when the server stops."));
+      out.flush();
+    } catch (HubException | PartialSyncException e) {
+      if (registration.keeps()) {
+        out.println(
+            "warning: "
+                + e.getMessage()
+                + ". Serving on: webhooks registered by an earlier run still work.");
+        out.flush();
+        return;
+      }
+      shutdown.stopBeforeExit(false);
+      HubException cause = e instanceof HubException h ? h : ((PartialSyncException) e).hubError();
+      throw HubSetup.error(new HubException(cause.kind(), e.getMessage(), e));
+    }
+  }
+
+  /**
+   * Starts the tunnel client and waits for its URL; null when a signal stopped everything
+   * meanwhile. A failure stops the server too: {@code --tunnel} asked for a public URL.
+   */
+  private Tunnel openTunnel(
+      TunnelSpec tunnelSpec,
+      List<String> secrets,
+      WebhookServer server,
+      Shutdown shutdown,
+      ServerLog log)
+      throws InterruptedException {
+    Consumer<String> echo = verbose ? line -> log.info("[tunnel] " + line) : line -> {};
+    try {
+      Tunnel tunnel = Tunnel.start(tunnelSpec, server.port(), secrets, echo);
+      shutdown.add(tunnel);
+      server.usePublicUrl(tunnel.awaitUrl());
+      return tunnel;
+    } catch (TunnelException e) {
+      if (shutdown.requested().isDone()) {
+        return null;
+      }
+      shutdown.stopBeforeExit(false);
+      throw UserError.failure(e.getMessage(), e);
+    }
+  }
+
+  /** The journal serve writes to, and the lock that keeps it this serve's alone. */
+  record Recording(Journal journal, DataDir.Lock lock) implements AutoCloseable {
+    static final Recording NONE = new Recording(Journal.none(), null);
+
+    @Override
+    public void close() {
+      journal.close();
+      if (lock != null) {
+        lock.close();
+      }
+    }
+  }
+
+  /**
+   * Opens the journal before anything listens, so that a read-only disk, a locked database or
+   * another serve on the same data dir stop serve at start, not at its first delivery.
+   */
+  private static Recording openJournal(Path dir, Retention retention) {
+    DataDir.Lock lock = null;
+    try {
+      DataDir.checkWritable(dir);
+      lock = DataDir.lock(dir);
+      return new Recording(SqliteJournal.open(DataDir.journal(dir), retention), lock);
+    } catch (JournalException e) {
+      if (lock != null) {
+        lock.close();
+      }
+      throw UserError.failure(e.getMessage(), e);
+    }
+  }
+
+  private String journalLine(Recording recording) {
+    if (recording.journal() == Journal.none()) {
+      return "Journal: off (--no-journal): deliveries are not recorded.";
+    }
+    return "Journal: "
+        + recording.journal().location()
+        + (async
+            ? " (--async: deliveries are answered 202 once recorded, %d at once, %d retries)"
+                .formatted(workers, retries)
+            : "");
+  }
+
+  private static WebhookServer start(
+      ServerConfig config, Handlers handlers, Journal journal, DeliveryQueue queue, ServerLog log) {
+    try {
+      return WebhookServer.start(config, handlers, journal, queue, log);
+    } catch (RuntimeException e) {
+      handlers.close();
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof BindException) {
+          throw UserError.failure(
+              "cannot listen on %s:%d (%s): stop what uses it, or pass another --port"
+                  .formatted(config.host(), config.port(), t.getMessage()),
+              e);
+        }
+      }
+      throw e;
+    }
+  }
+}
