@@ -104,18 +104,11 @@ final class DeliveriesCommand implements Callable<Integer> {
         .put("handler", d.handler())
         .put("status", d.status().label())
         .put("attempts", d.attempts())
-        .put("received", d.received().toString());
-    if (d.durationMs() == null) {
-      node.putNull("duration_ms");
-    } else {
-      node.put("duration_ms", d.durationMs());
-    }
-    if (d.exitStatus() == null) {
-      node.putNull("exit_status");
-    } else {
-      node.put("exit_status", d.exitStatus());
-    }
-    node.put("error", d.error());
+        .put("received", d.received().toString())
+        // Jackson writes a null Long or Integer as JSON null.
+        .put("duration_ms", d.durationMs())
+        .put("exit_status", d.exitStatus())
+        .put("error", d.error());
     return node;
   }
 

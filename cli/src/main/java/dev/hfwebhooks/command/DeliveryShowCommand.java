@@ -75,24 +75,16 @@ final class DeliveryShowCommand implements Callable<Integer> {
     node.put("stderr", record.stderr());
     ArrayNode attempts = node.putArray("attempt_history");
     for (Attempt a : record.attempts()) {
-      ObjectNode item =
-          attempts
-              .addObject()
-              .put("number", a.number())
-              .put("trigger", a.trigger().label())
-              .put("started", a.started().toString())
-              .put("status", a.status().label());
-      if (a.exitStatus() == null) {
-        item.putNull("exit_status");
-      } else {
-        item.put("exit_status", a.exitStatus());
-      }
-      if (a.durationMs() == null) {
-        item.putNull("duration_ms");
-      } else {
-        item.put("duration_ms", a.durationMs());
-      }
-      item.put("error", a.error());
+      attempts
+          .addObject()
+          .put("number", a.number())
+          .put("trigger", a.trigger().label())
+          .put("started", a.started().toString())
+          .put("status", a.status().label())
+          // Jackson writes a null Integer or Long as JSON null.
+          .put("exit_status", a.exitStatus())
+          .put("duration_ms", a.durationMs())
+          .put("error", a.error());
     }
     return node;
   }

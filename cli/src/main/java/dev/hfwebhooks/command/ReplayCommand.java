@@ -47,9 +47,7 @@ final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (timeoutSeconds <= 0) {
-      throw UserError.usage("--timeout must be at least 1 second, not " + timeoutSeconds);
-    }
+    Duration timeout = Seconds.positive("--timeout", timeoutSeconds);
     Path file = data.journal();
     if (!Files.exists(file)) {
       throw UserError.usage(
@@ -75,7 +73,7 @@ final class ReplayCommand implements Callable<Integer> {
               journal,
               handler,
               record,
-              Duration.ofSeconds(timeoutSeconds),
+              timeout,
               number -> {
                 out.printf(
                     "Replaying delivery %s to %s (%s, %s): attempt %d%n",

@@ -136,9 +136,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    if (timeoutSeconds <= 0) {
-      throw UserError.usage("--timeout must be at least 1 second, not " + timeoutSeconds);
-    }
+    Duration timeout = Seconds.positive("--timeout", timeoutSeconds);
     if (noJournal && async) {
       throw UserError.usage(
           "--async needs the journal: a delivery is answered once it is recorded there");
@@ -174,7 +172,7 @@ final class ServeCommand implements Callable<Integer> {
               host,
               port,
               secret,
-              Duration.ofSeconds(timeoutSeconds),
+              timeout,
               maxBody,
               publicUrl != null ? publicUrl : spaceUrl,
               ui == null ? null : ui.toAbsolutePath());

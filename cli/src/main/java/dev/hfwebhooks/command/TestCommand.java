@@ -58,9 +58,7 @@ final class TestCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (timeoutSeconds <= 0) {
-      throw UserError.usage("--timeout must be at least 1 second, not " + timeoutSeconds);
-    }
+    Duration timeout = Seconds.positive("--timeout", timeoutSeconds);
     byte[] body = readPayload();
     WebhookPayload payload;
     try {
@@ -90,7 +88,7 @@ final class TestCommand implements Callable<Integer> {
                 body,
                 payload,
                 Map.of("content-type", "application/json"),
-                Duration.ofSeconds(timeoutSeconds),
+                timeout,
                 line -> {
                   out.println("  | " + line);
                   out.flush();

@@ -62,11 +62,9 @@ final class TunnelOptions {
       }
       return null;
     }
-    int seconds = timeoutSeconds != null ? timeoutSeconds : DEFAULT_TIMEOUT_SECONDS;
-    if (seconds <= 0) {
-      throw UserError.usage("--tunnel-timeout must be at least 1 second, not " + seconds);
-    }
-    Duration timeout = Duration.ofSeconds(seconds);
+    Duration timeout =
+        Seconds.positive(
+            "--tunnel-timeout", timeoutSeconds != null ? timeoutSeconds : DEFAULT_TIMEOUT_SECONDS);
     try {
       return command != null
           ? TunnelSpec.command(command, urlPattern, timeout)
