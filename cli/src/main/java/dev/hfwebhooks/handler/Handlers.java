@@ -26,7 +26,7 @@ public final class Handlers implements AutoCloseable {
   /** Editors save in several steps (write, rename, chmod): changes this close are one change. */
   private static final Duration SETTLE = Duration.ofMillis(100);
 
-  private final ProcessSupervisor processes = new ProcessSupervisor();
+  private final ProcessSupervisor processes = new ProcessSupervisor(Launcher.best());
   private final JsRuntime js = new JsRuntime();
   private volatile Snapshot current;
   private WatchService watcher;

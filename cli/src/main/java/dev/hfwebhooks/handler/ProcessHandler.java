@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -61,13 +62,13 @@ final class ProcessHandler implements Handler {
         file.kind() == HandlerKind.SHELL
             ? List.of("sh", absolute.toString())
             : List.of(absolute.toString());
-    ProcessBuilder builder = new ProcessBuilder(command).directory(absolute.getParent().toFile());
     LogLines log = new LogLines(delivery.log());
-    environment(builder.environment(), delivery, log);
+    Map<String, String> environment = new HashMap<>(System.getenv());
+    environment(environment, delivery, log);
 
     Process process;
     try {
-      process = supervisor.start(builder);
+      process = supervisor.start(command, absolute.getParent(), environment);
     } catch (IOException e) {
       return Outcome.failed("could not start " + file.path() + ": " + e.getMessage(), log.tail());
     }

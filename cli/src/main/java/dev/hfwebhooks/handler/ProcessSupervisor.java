@@ -1,8 +1,10 @@
 package dev.hfwebhooks.handler;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -11,11 +13,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * tree and a stopping server leaves no child behind.
  */
 final class ProcessSupervisor {
+  private final Launcher launcher;
   private final Set<Process> running = ConcurrentHashMap.newKeySet();
   private final Set<Process> stoppedAtShutdown = ConcurrentHashMap.newKeySet();
 
-  Process start(ProcessBuilder builder) throws IOException {
-    Process process = builder.start();
+  ProcessSupervisor(Launcher launcher) {
+    this.launcher = launcher;
+  }
+
+  Process start(List<String> command, Path directory, Map<String, String> environment)
+      throws IOException {
+    Process process = launcher.start(command, directory, environment);
     running.add(process);
     return process;
   }

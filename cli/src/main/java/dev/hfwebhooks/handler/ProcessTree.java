@@ -2,6 +2,7 @@ package dev.hfwebhooks.handler;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -15,8 +16,13 @@ public final class ProcessTree {
    * re-parented and can no longer be found from it.
    */
   public static void terminate(Process process, Duration grace) {
-    List<ProcessHandle> tree =
-        Stream.concat(Stream.of(process.toHandle()), process.descendants()).toList();
+    // By pid rather than process.toHandle(): a process that has just ended and been reaped has no
+    // handle left, and then there is nothing to end (its children, if any, were re-parented).
+    Optional<ProcessHandle> root = ProcessHandle.of(process.pid());
+    if (root.isEmpty()) {
+      return;
+    }
+    List<ProcessHandle> tree = Stream.concat(root.stream(), root.get().descendants()).toList();
     tree.forEach(ProcessHandle::destroy);
     long deadline = System.nanoTime() + grace.toNanos();
     for (ProcessHandle handle : tree) {
