@@ -105,15 +105,20 @@ def wrk(url, seconds, secret=SECRET, expect=200):
     return result
 
 
-def servers(prefix, handlers, hooks, python_dir):
-    hf, hook, py = free_port(), free_port(), free_port()
+def servers(prefix, handlers, hooks, python_dir, data_dir=None):
+    hf, bare, hook, py = free_port(), free_port(), free_port(), free_port()
     launcher = str(prefix / "bin" / "hf-webhooks")
+    serve = [launcher, "serve", "--dir", str(handlers), "--secret", SECRET]
+    # The journal goes to a scratch folder, not the user's own (~/.local/state/hf-webhooks).
+    journal = ["--data-dir", str(data_dir)] if data_dir else ["--no-journal"]
     return {
         "hf-webhooks": Server(
-            "hf-webhooks",
-            [launcher, "serve", "--dir", str(handlers), "--port", str(hf), "--secret", SECRET],
+            "hf-webhooks", serve + ["--port", str(hf)] + journal,
             {"js": f"http://127.0.0.1:{hf}/webhooks/js-trivial",
              "sh": f"http://127.0.0.1:{hf}/webhooks/sh-trivial"}),
+        "hf-webhooks --no-journal": Server(
+            "hf-webhooks --no-journal", serve + ["--port", str(bare), "--no-journal"],
+            {"js": f"http://127.0.0.1:{bare}/webhooks/js-trivial"}),
         "adnanh/webhook": Server(
             "adnanh/webhook",
             ["webhook", "-hooks", str(hooks), "-ip", "127.0.0.1", "-port", str(hook)],
@@ -130,6 +135,7 @@ def servers(prefix, handlers, hooks, python_dir):
 # (scenario, server, route, secret, expected status)
 SCENARIOS = [
     ("1. trivial handler", "hf-webhooks", "js", SECRET, 200),
+    ("1. trivial handler", "hf-webhooks --no-journal", "js", SECRET, 200),
     ("1. trivial handler", "adnanh/webhook", "sh", SECRET, 200),
     ("1. trivial handler", "FastAPI + pydantic", "py", SECRET, 200),
     ("2. shell script as a process", "hf-webhooks", "sh", SECRET, 200),
@@ -198,6 +204,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--warmup", type=int, default=25, help="seconds of load per route first")
     parser.add_argument("--output", default=str(BENCH / "RESULTS.md"))
     args = parser.parse_args()
     prefix = Path(os.environ["BENCH_PREFIX"])
@@ -210,31 +217,37 @@ def main():
     hooks = work / "hooks.json"
     write_hooks(hooks, handlers / "sh-trivial.sh")
 
+    # Every server starts once and is warmed up before any measurement: a JVM's JIT compilers
+    # need tens of seconds of load before the JavaScript path runs at full speed (in the first
+    # 15 s a fifth of the CPU goes to compiling). Rounds then alternate between the warm servers,
+    # each idle while another is measured.
     cells = {}
-    rss = {}
-    for round_ in range(args.rounds):
-        for name, server in servers(prefix, handlers, hooks, BENCH / "python").items():
-            print(f"round {round_ + 1}/{args.rounds}: {name}", file=sys.stderr)
-            first_route = next(iter(server.routes))
-            server.start(first_route)
-            try:
-                for route in server.routes.values():  # warm-up: JIT, pools, page cache
-                    wrk(route, max(2, args.seconds // 2))
+    running = servers(prefix, handlers, hooks, BENCH / "python", work / "data")
+    try:
+        for name, server in running.items():
+            print(f"starting and warming up {name} ({args.warmup} s per route)", file=sys.stderr)
+            server.start(next(iter(server.routes)))
+            for route in server.routes.values():
+                wrk(route, args.warmup)
+        for round_ in range(args.rounds):
+            for name, server in running.items():
+                print(f"round {round_ + 1}/{args.rounds}: {name}", file=sys.stderr)
                 for scenario, who, route, secret, expect in SCENARIOS:
                     if who == name:
                         result = wrk(server.routes[route], args.seconds, secret, expect)
                         cells.setdefault((scenario, who, route), []).append(result)
-                rss.setdefault(name, []).append(server.peak_rss_mib())
-            finally:
-                server.stop()
+        rss = {name: [server.peak_rss_mib()] for name, server in running.items()}
+    finally:
+        for server in running.values():
+            server.stop()
 
     print("start-up and list", file=sys.stderr)
     launcher = str(prefix / "bin" / "hf-webhooks")
     startup = {
         "hf-webhooks (process handlers only)": startup_times(
-            lambda: servers(prefix, process_only, hooks, BENCH / "python")["hf-webhooks"], "sh", 5),
+            lambda: servers(prefix, process_only, hooks, BENCH / "python", work / "data")["hf-webhooks"], "sh", 5),
         "hf-webhooks (with a JS handler)": startup_times(
-            lambda: servers(prefix, handlers, hooks, BENCH / "python")["hf-webhooks"], "js", 5),
+            lambda: servers(prefix, handlers, hooks, BENCH / "python", work / "data")["hf-webhooks"], "js", 5),
         "adnanh/webhook": startup_times(
             lambda: servers(prefix, handlers, hooks, BENCH / "python")["adnanh/webhook"], "sh", 5),
         "FastAPI + pydantic": startup_times(
@@ -254,8 +267,9 @@ def main():
         "# Benchmarks: hf-webhooks, adnanh/webhook and huggingface_hub's stack",
         "",
         f"`bench/run.sh` on {datetime.date.today()}: {machine()}. "
-        f"{args.rounds} rounds of {args.seconds} s per cell, servers in turn within each round "
-        "(after a warm-up); each figure is the median over the rounds. Ratios are to adnanh/webhook "
+        f"Each server started once and warmed up with {args.warmup} s of the same load per route; "
+        f"then {args.rounds} rounds of {args.seconds} s per cell, servers in turn within each round; "
+        "each figure is the median over the rounds. Ratios are to adnanh/webhook "
         "in the same scenario.",
         "",
         "| scenario | server | handler | req/s | vs webhook | p50 ms | p99 ms | unexpected answers | peak RSS MiB |",

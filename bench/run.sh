@@ -2,7 +2,8 @@
 # One command for the benchmark: installs what it compares against from Debian's packages when
 # missing (adnanh/webhook, wrk, FastAPI, uvicorn), builds and installs hf-webhooks into a
 # temporary prefix, and runs bench/run.py, which writes bench/RESULTS.md. A few minutes.
-# Not part of the tests. Options go to run.py: --rounds N (3), --seconds S (8), --output FILE.
+# Not part of the tests. Options go to run.py: --rounds N (3), --seconds S (8), --warmup S (25),
+# --output FILE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
