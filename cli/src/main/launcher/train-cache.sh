@@ -29,6 +29,9 @@ trap 'rm -rf "$work"' EXIT
 mkdir "$work/handlers"
 printf '#!/bin/sh\ncat > /dev/null\necho "{}"\n' > "$work/handlers/warm-up.sh"
 chmod 755 "$work/handlers/warm-up.sh"
+# A JavaScript handler too: the cache then holds the JavaScript engine's classes, which are most
+# of what serve and list load when a folder has JS handlers.
+printf 'function handle(payload) {\n  return { repo: payload.repo.name };\n}\n' > "$work/handlers/warm-up-js.js"
 
 HF_WEBHOOKS_OPTS="$flag -Xlog:cds=off -Xlog:cds+dynamic=off" \
   "$launcher" serve --port 0 --no-journal --dir "$work/handlers" > "$work/out" 2>&1 &
@@ -42,11 +45,13 @@ while [ -z "$url" ] && [ $tries -lt 300 ] && kill -0 "$pid" 2> /dev/null; do
 done
 if [ -n "$url" ]; then
   printf '%s' '{"event":{"action":"update","scope":"repo.content"},"repo":{"type":"model","name":"acme/warm-up","id":"1","private":false,"url":{"web":"https://huggingface.co/acme/warm-up"},"owner":{"id":"2"}},"webhook":{"id":"3","version":3}}' > "$work/payload.json"
-  if command -v curl > /dev/null; then
-    curl -s -o /dev/null -X POST --data-binary "@$work/payload.json" "$url/webhooks/warm-up" || true
-  elif command -v wget > /dev/null; then
-    wget -q -O /dev/null --post-file="$work/payload.json" "$url/webhooks/warm-up" || true
-  fi
+  for name in warm-up warm-up-js; do
+    if command -v curl > /dev/null; then
+      curl -s -o /dev/null -X POST --data-binary "@$work/payload.json" "$url/webhooks/$name" || true
+    elif command -v wget > /dev/null; then
+      wget -q -O /dev/null --post-file="$work/payload.json" "$url/webhooks/$name" || true
+    fi
+  done
 fi
 kill -TERM "$pid" 2> /dev/null
 wait "$pid" 2> /dev/null
