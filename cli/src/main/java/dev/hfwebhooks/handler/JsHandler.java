@@ -32,7 +32,9 @@ import org.graalvm.polyglot.proxy.ProxyExecutable;
 final class JsHandler implements Handler {
   /**
    * Calls the handler, waits for a returned Promise, and reports through {@code done(ok, text,
-   * stack)}: on success the answer as JSON text (null for undefined), on failure the message.
+   * stack)}: on success the answer as JSON text (null for undefined), on failure the message. A
+   * plain (not thenable) result is reported at once: going through Promise.resolve would cost every
+   * synchronous handler a trip through the job queue for the same answer.
    */
   private static final String CALL =
       """
@@ -41,14 +43,7 @@ final class JsHandler implements Handler {
           if (e instanceof Error) done(false, e.name + ': ' + e.message, String(e.stack || ''));
           else done(false, 'threw ' + String(e), '');
         }
-        let result;
-        try {
-          result = handle(JSON.parse(payloadJson), JSON.parse(contextJson));
-        } catch (e) {
-          fail(e);
-          return;
-        }
-        Promise.resolve(result).then(function (value) {
+        function succeed(value) {
           let text;
           try {
             text = value === undefined ? undefined : JSON.stringify(value);
@@ -57,7 +52,19 @@ final class JsHandler implements Handler {
             return;
           }
           done(true, text === undefined ? null : text, null);
-        }, fail);
+        }
+        let result;
+        let thenable;
+        try {
+          result = handle(JSON.parse(payloadJson), JSON.parse(contextJson));
+          thenable = result !== null && (typeof result === 'object' || typeof result === 'function')
+              && typeof result.then === 'function';
+        } catch (e) {
+          fail(e);
+          return;
+        }
+        if (thenable) Promise.resolve(result).then(succeed, fail);
+        else succeed(result);
       })
       """;
 
