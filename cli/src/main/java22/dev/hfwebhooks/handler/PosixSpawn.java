@@ -154,14 +154,23 @@ final class PosixSpawn implements Launcher {
     return linker.downcallHandle(libc.find(name).orElseThrow(), descriptor);
   }
 
+  /** Linked once per JVM: the method handles and the reaper threads serve every caller. */
+  private static final class Shared {
+    static final PosixSpawn INSTANCE = link();
+
+    private static PosixSpawn link() {
+      try {
+        Linker linker = Linker.nativeLinker();
+        return new PosixSpawn(linker.defaultLookup(), linker);
+      } catch (RuntimeException e) {
+        return null; // a symbol is missing
+      }
+    }
+  }
+
   /** The launcher, or null when this C library lacks what it needs (not glibc, or before 2.34). */
   static Launcher load() {
-    try {
-      Linker linker = Linker.nativeLinker();
-      return new PosixSpawn(linker.defaultLookup(), linker);
-    } catch (RuntimeException e) {
-      return null; // a symbol is missing
-    }
+    return Shared.INSTANCE;
   }
 
   @Override
@@ -193,12 +202,24 @@ final class PosixSpawn implements Launcher {
         int stderrWrite = fds.getAtIndex(JAVA_INT, 5);
         int pid =
             spawn(arena, command, directory, environment, stdinRead, stdoutWrite, stderrWrite);
-        // Opened while this process still holds the other end of each pipe: opening one end of
-        // a pipe waits until its other end is open, and the child may already have exited.
-        OutputStream stdin = new FileOutputStream(proc(stdinWrite));
-        InputStream stdout = new FileInputStream(proc(stdoutRead));
-        InputStream stderr = new FileInputStream(proc(stderrRead));
-        return new Child(pid, stdin, stdout, stderr);
+        Child child = new Child(pid);
+        try {
+          // Opened while this process still holds the other end of each pipe: opening one end
+          // of a pipe waits until its other end is open, and the child may already have exited.
+          child.stdin = new FileOutputStream(proc(stdinWrite));
+          child.stdout = new FileInputStream(proc(stdoutRead));
+          child.stderr = new FileInputStream(proc(stderrRead));
+        } catch (IOException e) {
+          // Out of file descriptors, say: a child nobody can talk to is ended, not left running.
+          child.destroyForcibly();
+          for (AutoCloseable stream : new AutoCloseable[] {child.stdin, child.stdout}) {
+            if (stream != null) {
+              stream.close();
+            }
+          }
+          throw e;
+        }
+        return child;
       } finally {
         // The child has its copies (or was never started); these are all the parent's originals.
         for (int i = 0; i < opened * 2; i++) {
@@ -327,16 +348,16 @@ final class PosixSpawn implements Launcher {
   /** A child started by posix_spawn, reaped by one of {@link #reapers}. */
   private final class Child extends Process {
     private final int pid;
-    private final OutputStream stdin;
-    private final InputStream stdout;
-    private final InputStream stderr;
     private final CompletableFuture<Integer> exit;
 
-    Child(int pid, OutputStream stdin, InputStream stdout, InputStream stderr) {
+    /** Set once by {@link #start}, before the child is handed out. */
+    private OutputStream stdin;
+
+    private InputStream stdout;
+    private InputStream stderr;
+
+    Child(int pid) {
       this.pid = pid;
-      this.stdin = stdin;
-      this.stdout = stdout;
-      this.stderr = stderr;
       this.exit = CompletableFuture.supplyAsync(() -> reap(pid), reapers);
     }
 
