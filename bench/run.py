@@ -105,20 +105,32 @@ def wrk(url, seconds, secret=SECRET, expect=200):
     return result
 
 
-def servers(prefix, handlers, hooks, python_dir, data_dir=None):
-    hf, bare, hook, py = free_port(), free_port(), free_port(), free_port()
-    launcher = str(prefix / "bin" / "hf-webhooks")
-    serve = [launcher, "serve", "--dir", str(handlers), "--secret", SECRET]
+def hf_webhooks(name, prefix, handlers, data_dir):
+    """hf-webhooks installed at prefix, with its journal in data_dir (None: --no-journal), and
+    the same program without a journal."""
+    hf, bare = free_port(), free_port()
+    serve = [str(prefix / "bin" / "hf-webhooks"), "serve", "--dir", str(handlers), "--secret", SECRET]
     # The journal goes to a scratch folder, not the user's own (~/.local/state/hf-webhooks).
     journal = ["--data-dir", str(data_dir)] if data_dir else ["--no-journal"]
     return {
-        "hf-webhooks": Server(
-            "hf-webhooks", serve + ["--port", str(hf)] + journal,
+        name: Server(
+            name, serve + ["--port", str(hf)] + journal,
             {"js": f"http://127.0.0.1:{hf}/webhooks/js-trivial",
              "sh": f"http://127.0.0.1:{hf}/webhooks/sh-trivial"}),
-        "hf-webhooks --no-journal": Server(
-            "hf-webhooks --no-journal", serve + ["--port", str(bare), "--no-journal"],
+        f"{name} --no-journal": Server(
+            f"{name} --no-journal", serve + ["--port", str(bare), "--no-journal"],
             {"js": f"http://127.0.0.1:{bare}/webhooks/js-trivial"}),
+    }
+
+
+def servers(prefix, handlers, hooks, python_dir, data_dir=None, baseline=None):
+    hook, py = free_port(), free_port()
+    before = {}
+    if baseline:
+        before = hf_webhooks("baseline", baseline, handlers, data_dir and data_dir / "baseline")
+    return {
+        **hf_webhooks("hf-webhooks", prefix, handlers, data_dir),
+        **before,
         "adnanh/webhook": Server(
             "adnanh/webhook",
             ["webhook", "-hooks", str(hooks), "-ip", "127.0.0.1", "-port", str(hook)],
@@ -143,6 +155,13 @@ SCENARIOS = [
     ("3. wrong secret (403)", "hf-webhooks", "js", "wrong", 403),
     ("3. wrong secret (403)", "adnanh/webhook", "sh", "wrong", 403),
     ("3. wrong secret (403)", "FastAPI + pydantic", "py", "wrong", 403),
+]
+# With --baseline PREFIX: an earlier build, in the same run, for a before/after table.
+BASELINE_SCENARIOS = [
+    ("1. trivial handler", "baseline", "js", SECRET, 200),
+    ("1. trivial handler", "baseline --no-journal", "js", SECRET, 200),
+    ("2. shell script as a process", "baseline", "sh", SECRET, 200),
+    ("3. wrong secret (403)", "baseline", "js", "wrong", 403),
 ]
 LABELS = {"js": "JS handler", "sh": "shell script", "py": "Python function"}
 
@@ -206,6 +225,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=25, help="seconds of load per route first")
     parser.add_argument("--output", default=str(BENCH / "RESULTS.md"))
+    parser.add_argument("--baseline", help="install prefix of an earlier build to compare with")
     args = parser.parse_args()
     prefix = Path(os.environ["BENCH_PREFIX"])
 
@@ -222,7 +242,9 @@ def main():
     # 15 s a fifth of the CPU goes to compiling). Rounds then alternate between the warm servers,
     # each idle while another is measured.
     cells = {}
-    running = servers(prefix, handlers, hooks, BENCH / "python", work / "data")
+    baseline = Path(args.baseline) if args.baseline else None
+    scenarios = SCENARIOS + (BASELINE_SCENARIOS if baseline else [])
+    running = servers(prefix, handlers, hooks, BENCH / "python", work / "data", baseline)
     try:
         for name, server in running.items():
             print(f"starting and warming up {name} ({args.warmup} s per route)", file=sys.stderr)
@@ -232,7 +254,7 @@ def main():
         for round_ in range(args.rounds):
             for name, server in running.items():
                 print(f"round {round_ + 1}/{args.rounds}: {name}", file=sys.stderr)
-                for scenario, who, route, secret, expect in SCENARIOS:
+                for scenario, who, route, secret, expect in scenarios:
                     if who == name:
                         result = wrk(server.routes[route], args.seconds, secret, expect)
                         cells.setdefault((scenario, who, route), []).append(result)
@@ -242,22 +264,22 @@ def main():
             server.stop()
 
     print("start-up and list", file=sys.stderr)
-    launcher = str(prefix / "bin" / "hf-webhooks")
-    startup = {
-        "hf-webhooks (process handlers only)": startup_times(
-            lambda: servers(prefix, process_only, hooks, BENCH / "python", work / "data")["hf-webhooks"], "sh", 5),
-        "hf-webhooks (with a JS handler)": startup_times(
-            lambda: servers(prefix, handlers, hooks, BENCH / "python", work / "data")["hf-webhooks"], "js", 5),
-        "adnanh/webhook": startup_times(
-            lambda: servers(prefix, handlers, hooks, BENCH / "python")["adnanh/webhook"], "sh", 5),
-        "FastAPI + pydantic": startup_times(
-            lambda: servers(prefix, handlers, hooks, BENCH / "python")["FastAPI + pydantic"], "py", 5),
-    }
-    list_times = {
-        "process handlers only": wall_time([launcher, "list", "--dir", str(process_only)], 10),
-        "with a JS handler (parsed for syntax errors)": wall_time(
-            [launcher, "list", "--dir", str(handlers)], 10),
-    }
+    builds = {"hf-webhooks": prefix, **({"baseline": baseline} if baseline else {})}
+    startup, list_times = {}, {}
+    for name, build in builds.items():
+        only_sh = hf_webhooks(name, build, process_only, work / "data" / name)[name]
+        with_js = hf_webhooks(name, build, handlers, work / "data" / name)[name]
+        startup[f"{name} (process handlers only)"] = startup_times(lambda: only_sh, "sh", 5)
+        startup[f"{name} (with a JS handler)"] = startup_times(lambda: with_js, "js", 5)
+    others = servers(prefix, handlers, hooks, BENCH / "python")
+    for name in ["adnanh/webhook", "FastAPI + pydantic"]:
+        startup[name] = startup_times(lambda: others[name], next(iter(others[name].routes)), 5)
+    for name, build in builds.items():
+        launcher = str(build / "bin" / "hf-webhooks")
+        list_times[f"{name}: process handlers only"] = wall_time(
+            [launcher, "list", "--dir", str(process_only)], 10)
+        list_times[f"{name}: with a JS handler (parsed for syntax errors)"] = wall_time(
+            [launcher, "list", "--dir", str(handlers)], 10)
     shutil.rmtree(work)
 
     def median(values, key):
@@ -275,7 +297,11 @@ def main():
         "| scenario | server | handler | req/s | vs webhook | p50 ms | p99 ms | unexpected answers | peak RSS MiB |",
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for scenario, who, route, _, _ in SCENARIOS:
+    if baseline:
+        version = subprocess.run([str(baseline / "bin" / "hf-webhooks"), "--version"],
+                                 capture_output=True, text=True).stdout.strip()
+        lines[2] += f" Baseline: an earlier build ({version}), run beside this one."
+    for scenario, who, route, _, _ in sorted(scenarios, key=lambda row: row[0]):
         values = cells[(scenario, who, route)]
         base = next(v for (s, w, _), v in cells.items() if s == scenario and w == "adnanh/webhook")
         ratio = median(values, "rps") / median(base, "rps")

@@ -137,6 +137,7 @@ final class Serving {
       }
       throw e;
     }
+    handlers.prepareLauncher(); // handlers saved later may be process handlers: always
     Shutdown shutdown = new Shutdown(out, server, queue, handlers, recording, config.drainGrace());
     shutdown.install();
     StartupMessage.head(server.localUrl(), config.hasSecret()).forEach(out::println);

@@ -26,7 +26,7 @@ public final class Handlers implements AutoCloseable {
   /** Editors save in several steps (write, rename, chmod): changes this close are one change. */
   private static final Duration SETTLE = Duration.ofMillis(100);
 
-  private final ProcessSupervisor processes = new ProcessSupervisor(Launcher.best());
+  private final ProcessSupervisor processes = new ProcessSupervisor();
   private final JsRuntime js = new JsRuntime();
   private volatile Snapshot current;
   private WatchService watcher;
@@ -71,6 +71,15 @@ public final class Handlers implements AutoCloseable {
   public Collection<Handler> all() {
     Map<String, Handler> byName = current.byName();
     return current.scan().handlers().stream().map(f -> byName.get(f.name())).toList();
+  }
+
+  /**
+   * Gets the process launcher ready on a background thread (linking its C functions takes about a
+   * tenth of a second), so that the first delivery to a process handler does not wait for it. For
+   * servers: a command that runs one delivery gains nothing.
+   */
+  public void prepareLauncher() {
+    Thread.ofPlatform().daemon().name("hf-webhooks-launcher").start(Launcher::best);
   }
 
   /**

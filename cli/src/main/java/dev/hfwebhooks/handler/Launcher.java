@@ -26,9 +26,22 @@ interface Launcher {
 
   /**
    * {@code posix_spawn} where it can run (Linux, glibc 2.34+, Java 22+, and not turned off with
-   * {@code -Dhf-webhooks.launcher=jdk}), else the JDK's {@link ProcessBuilder}.
+   * {@code -Dhf-webhooks.launcher=jdk}), else the JDK's {@link ProcessBuilder}. Chosen on first
+   * use: linking the C functions takes a tenth of a second, which commands that start no process
+   * ({@code list}) should not pay.
    */
   static Launcher best() {
+    return Best.LAUNCHER;
+  }
+
+  /** Holds the choice, made when first asked for. */
+  final class Best {
+    private static final Launcher LAUNCHER = choose();
+
+    private Best() {}
+  }
+
+  private static Launcher choose() {
     if (!"jdk".equals(System.getProperty("hf-webhooks.launcher"))
         && Runtime.version().feature() >= 22
         && System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")

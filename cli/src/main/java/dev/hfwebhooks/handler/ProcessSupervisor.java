@@ -13,17 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * tree and a stopping server leaves no child behind.
  */
 final class ProcessSupervisor {
-  private final Launcher launcher;
   private final Set<Process> running = ConcurrentHashMap.newKeySet();
   private final Set<Process> stoppedAtShutdown = ConcurrentHashMap.newKeySet();
 
-  ProcessSupervisor(Launcher launcher) {
-    this.launcher = launcher;
-  }
-
   Process start(List<String> command, Path directory, Map<String, String> environment)
       throws IOException {
-    Process process = launcher.start(command, directory, environment);
+    Process process = Launcher.best().start(command, directory, environment);
     running.add(process);
     return process;
   }
