@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # What the delivery journal costs: wrk (2 threads, 16 connections, 127.0.0.1 only) against
-# `serve` over one JavaScript handler (the one of bench/js-runtime.sh) in three ways, alternating
-# in one run so that the machine's noise hits each alike:
+# `serve` over one JavaScript handler (the one of bench/js-runtime.sh) in three ways:
 #   off    --no-journal: nothing recorded (serve before the journal)
 #   sync   the default: recorded, the handler runs in the request
 #   async  --async: 202 once recorded, a worker runs it
 # and once more with --async under a steady load well below what the machine can take (each
 # connection waits 20 ms between requests, so at most 800 requests/s): "paced", where the time to
 # acknowledge is the server's own, not the time a request waits for a busy CPU.
+#
+# The JIT needs about 30 s of load before the JavaScript path is compiled (C2 compiling GraalJS's
+# interpreter takes a fifth of the CPU meanwhile), so the three servers start once, each is warmed
+# up under load (WARMUP seconds, default 40), and the measured runs then alternate between them in
+# each round so that the machine's noise hits each alike. After an --async run the next waits
+# until its queue is empty, so no run pays for the workers of the one before.
 # Prints one markdown row per run, then the medians.
 #
-# Usage: bench/journal.sh [SECONDS] [ROUNDS]   (measured seconds per run, default 15; rounds, 3)
+# Usage: bench/journal.sh [SECONDS] [ROUNDS] [WARMUP]   (measured seconds per run, default 15;
+# rounds, 5; warm-up seconds per server, 40)
 # Needs wrk (Debian: apt-get install wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-15}
-rounds=${2:-3}
+rounds=${2:-5}
+warmup=${3:-40}
 command -v wrk > /dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 
 . cli/src/main/launcher/find-java.sh
@@ -24,59 +31,66 @@ java=$(find_java 21)
 cp="$(ls cli/target/hf-webhooks-*.jar | head -n 1):cli/target/lib/*"
 
 work=$(mktemp -d)
-server=
+servers=()
 cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2> /dev/null || true; wait "$server" 2> /dev/null || true; fi
+  for pid in "${servers[@]}"; do kill "$pid" 2> /dev/null || true; done
+  for pid in "${servers[@]}"; do wait "$pid" 2> /dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 mkdir "$work/handlers"
-cat > "$work/handlers/bench.js" << 'EOF'
+cat > "$work/handlers/bench.js" << 'JS'
 function handle(payload, context) {
   const main = (payload.updatedRefs || []).find((r) => r.ref === "refs/heads/main");
   return { repo: payload.repo.name, sha: main ? main.newSha : null, id: context.deliveryId };
 }
-EOF
+JS
 # wrk posts the sample push event with the secret, as the Hub would.
 body=$(tr -d '\n' < payloads/model-repo-content-update.json | sed 's/\\/\\\\/g; s/"/\\"/g')
-cat > "$work/post.lua" << EOF
+cat > "$work/post.lua" << LUA
 wrk.method = "POST"
 wrk.body = "$body"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["X-Webhook-Secret"] = "bench-secret"
-EOF
+LUA
 { cat "$work/post.lua"; echo 'function delay() return 20 end'; } > "$work/paced.lua"
 
-port=18765
+base_port=${BENCH_PORT:-18765}
+declare -A port=([off]=$base_port [sync]=$((base_port + 1)) [async]=$((base_port + 2)))
+
 start_server() { # mode
   local options=()
   case $1 in
     off) options=(--no-journal) ;;
     sync) options=() ;;
-    async | paced) options=(--async) ;;
+    async) options=(--async) ;;
   esac
-  rm -rf "$work/data"
   "$java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -cp "$cp" \
-    dev.hfwebhooks.Main serve --port "$port" --dir "$work/handlers" --secret bench-secret \
-    --data-dir "$work/data" "${options[@]}" > "$work/serve.log" 2>&1 &
-  server=$!
+    dev.hfwebhooks.Main serve --port "${port[$1]}" --dir "$work/handlers" --secret bench-secret \
+    --data-dir "$work/data-$1" "${options[@]}" > "$work/serve-$1.log" 2>&1 &
+  servers+=($!)
   for _ in $(seq 1 200); do
-    curl -fsS "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && return 0
+    curl -fsS "http://127.0.0.1:${port[$1]}/healthz" > /dev/null 2>&1 && return 0
     sleep 0.1
   done
-  cat "$work/serve.log" >&2
+  cat "$work/serve-$1.log" >&2
   return 1
 }
 
-stop_server() {
-  kill "$server"
-  wait "$server" 2> /dev/null || true
-  server=
+# Waits until the --async server's workers have run everything it acknowledged.
+drain() {
+  until curl -fsS "http://127.0.0.1:${port[async]}/healthz" | grep -q '"queued":0'; do sleep 0.5; done
 }
 
 # wrk's "Requests/sec" and its latency percentiles, converted to ms.
 ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; printf "%.2f", v }'; }
+
+for mode in off sync async; do
+  start_server "$mode"
+  wrk -t2 -c16 -d"${warmup}s" -s "$work/post.lua" "http://127.0.0.1:${port[$mode]}/webhooks/bench" > /dev/null
+done
+drain
 
 results=$work/results
 : > "$results"
@@ -84,13 +98,10 @@ echo "| round | mode | requests/s | p50 ms | p99 ms | non-2xx |"
 echo "| --- | --- | --- | --- | --- | --- |"
 for round in $(seq 1 "$rounds"); do
   for mode in off sync async paced; do
-    start_server "$mode"
-    url="http://127.0.0.1:$port/webhooks/bench"
-    script=$work/post.lua
-    [ "$mode" = paced ] && script=$work/paced.lua
-    wrk -t2 -c16 -d5s -s "$script" "$url" > /dev/null # warm-up: JIT, warm contexts
-    out=$(wrk -t2 -c16 -d"${seconds}s" --latency -s "$script" "$url")
-    stop_server
+    server=$mode script=$work/post.lua
+    [ "$mode" = paced ] && server=async script=$work/paced.lua
+    out=$(wrk -t2 -c16 -d"${seconds}s" --latency -s "$script" "http://127.0.0.1:${port[$server]}/webhooks/bench")
+    [ "$server" = async ] && drain
     rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<< "$out")
     p50=$(awk '$1 == "50%" { print $2 }' <<< "$out" | ms)
     p99=$(awk '$1 == "99%" { print $2 }' <<< "$out" | ms)
@@ -102,7 +113,7 @@ done
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 echo
-echo "Medians of $rounds runs:"
+echo "Medians of $rounds rounds:"
 echo
 echo "| mode | requests/s | p50 ms | p99 ms |"
 echo "| --- | --- | --- | --- |"
@@ -120,4 +131,4 @@ awk -v off="$off" -v sync="$sync" 'BEGIN { printf "Journaling in sync mode costs
 dd if=/dev/zero of="$work/sync-test" bs=4k count=200 oflag=dsync 2> "$work/dd.txt"
 sync_ms=$(awk '/copied/ { for (i = 1; i <= NF; i++) if ($i == "s,") printf "%.2f", $(i - 1) * 1000 / 200 }' "$work/dd.txt")
 echo "One synced 4 KiB write on the data dir's disk (dd oflag=dsync, 200 writes): $sync_ms ms on average."
-echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $("$java" -version 2>&1 | head -n 1); wrk -t2 -c16, ${seconds} s per run after 5 s of warm-up; data dir on $(df --output=fstype "$work" | tail -n 1)."
+echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $("$java" -version 2>&1 | head -n 1); wrk -t2 -c16, ${seconds} s per run, each server warmed up for ${warmup} s; data dir on $(df --output=fstype "$work" | tail -n 1)."
