@@ -32,6 +32,7 @@ cp="$(ls cli/target/hf-webhooks-*.jar | head -n 1):cli/target/lib/*"
 
 work=$(mktemp -d)
 servers=()
+declare -A pid
 cleanup() {
   for pid in "${servers[@]}"; do kill "$pid" 2> /dev/null || true; done
   for pid in "${servers[@]}"; do wait "$pid" 2> /dev/null || true; done
@@ -70,6 +71,7 @@ start_server() { # mode
     dev.hfwebhooks.Main serve --port "${port[$1]}" --dir "$work/handlers" --secret bench-secret \
     --data-dir "$work/data-$1" "${options[@]}" > "$work/serve-$1.log" 2>&1 &
   servers+=($!)
+  pid[$1]=$!
   for _ in $(seq 1 200); do
     curl -fsS "http://127.0.0.1:${port[$1]}/healthz" > /dev/null 2>&1 && return 0
     sleep 0.1
@@ -83,6 +85,9 @@ drain() {
   until curl -fsS "http://127.0.0.1:${port[async]}/healthz" | grep -q '"queued":0'; do sleep 0.5; done
 }
 
+# The server's CPU time so far (user + system), in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
 # wrk's "Requests/sec" and its latency percentiles, converted to ms.
 ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; printf "%.2f", v }'; }
 
@@ -94,20 +99,25 @@ drain
 
 results=$work/results
 : > "$results"
-echo "| round | mode | requests/s | p50 ms | p99 ms | non-2xx |"
-echo "| --- | --- | --- | --- | --- | --- |"
+echo "| round | mode | requests/s | p50 ms | p99 ms | non-2xx | server CPU us/request |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
 for round in $(seq 1 "$rounds"); do
   for mode in off sync async paced; do
     server=$mode script=$work/post.lua
     [ "$mode" = paced ] && server=async script=$work/paced.lua
+    before=$(cpu_ticks "${pid[$server]}")
     out=$(wrk -t2 -c16 -d"${seconds}s" --latency -s "$script" "http://127.0.0.1:${port[$server]}/webhooks/bench")
     [ "$server" = async ] && drain
+    # Counted after the drain: with --async, a request's cost includes running it.
+    ticks=$(($(cpu_ticks "${pid[$server]}") - before))
     rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<< "$out")
     p50=$(awk '$1 == "50%" { print $2 }' <<< "$out" | ms)
     p99=$(awk '$1 == "99%" { print $2 }' <<< "$out" | ms)
     bad=$(awk '/Non-2xx/ { print $NF }' <<< "$out")
-    echo "| $round | $mode | $rps | $p50 | $p99 | ${bad:-0} |"
-    echo "$mode $rps $p50 $p99" >> "$results"
+    total=$(awk '/requests in/ { print $1 }' <<< "$out")
+    cpu=$(awk -v t="$ticks" -v n="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", t * 1e6 / hz / n }')
+    echo "| $round | $mode | $rps | $p50 | $p99 | ${bad:-0} | $cpu |"
+    echo "$mode $rps $p50 $p99 $cpu" >> "$results"
   done
 done
 
@@ -115,18 +125,24 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] :
 echo
 echo "Medians of $rounds rounds:"
 echo
-echo "| mode | requests/s | p50 ms | p99 ms |"
-echo "| --- | --- | --- | --- |"
+echo "| mode | requests/s | p50 ms | p99 ms | server CPU us/request |"
+echo "| --- | --- | --- | --- | --- |"
 for mode in off sync async paced; do
   rps=$(awk -v m="$mode" '$1 == m { print $2 }' "$results" | median)
   p50=$(awk -v m="$mode" '$1 == m { print $3 }' "$results" | median)
   p99=$(awk -v m="$mode" '$1 == m { print $4 }' "$results" | median)
-  echo "| $mode | $rps | $p50 | $p99 |"
+  cpu=$(awk -v m="$mode" '$1 == m { print $5 }' "$results" | median)
+  echo "| $mode | $rps | $p50 | $p99 | $cpu |"
 done
 off=$(awk '$1 == "off" { print $2 }' "$results" | median)
 sync=$(awk '$1 == "sync" { print $2 }' "$results" | median)
 echo
 awk -v off="$off" -v sync="$sync" 'BEGIN { printf "Journaling in sync mode costs %.1f %% of throughput (median against median).\n", (1 - sync / off) * 100 }'
+# On a shared machine throughput moves with the neighbours' load; the server's own CPU per
+# request moves much less, and on 2 cores that wrk shares it is what bounds throughput.
+off_cpu=$(awk '$1 == "off" { print $5 }' "$results" | median)
+sync_cpu=$(awk '$1 == "sync" { print $5 }' "$results" | median)
+awk -v off="$off_cpu" -v sync="$sync_cpu" 'BEGIN { printf "Server CPU per request: off %d us, sync %d us (%+.1f %%).\n", off, sync, (sync / off - 1) * 100 }'
 # The floor under a durable acknowledgement: one synced 4 KiB write on the data dir's disk.
 dd if=/dev/zero of="$work/sync-test" bs=4k count=200 oflag=dsync 2> "$work/dd.txt"
 sync_ms=$(awk '/copied/ { for (i = 1; i <= NF; i++) if ($i == "s,") printf "%.2f", $(i - 1) * 1000 / 200 }' "$work/dd.txt")
