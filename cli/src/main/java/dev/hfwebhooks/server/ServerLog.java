@@ -31,9 +31,10 @@ public final class ServerLog {
   }
 
   public void info(String line) {
-    String stamped = Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + line;
+    String stamped =
+        Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + line + System.lineSeparator();
     synchronized (out) {
-      out.println(stamped);
+      out.print(stamped); // not println: the command's writer flushes on every println
     }
     if (flushScheduled.compareAndSet(false, true)) {
       FLUSHER.schedule(this::flush, FLUSH_DELAY_MS, TimeUnit.MILLISECONDS);
