@@ -200,6 +200,11 @@ final class PosixSpawn implements Launcher {
         int stdoutWrite = fds.getAtIndex(JAVA_INT, 3);
         int stderrRead = fds.getAtIndex(JAVA_INT, 4);
         int stderrWrite = fds.getAtIndex(JAVA_INT, 5);
+        if (Math.min(Math.min(stdinRead, stdoutWrite), stderrWrite) < 3) {
+          // This server runs with stdin, stdout or stderr closed, so a pipe got one of their
+          // numbers and the dup2 actions would overwrite each other: the JDK sorts that out.
+          return new Launcher.Jdk().start(command, directory, environment);
+        }
         int pid =
             spawn(arena, command, directory, environment, stdinRead, stdoutWrite, stderrWrite);
         Child child = new Child(pid);
@@ -288,9 +293,13 @@ final class PosixSpawn implements Launcher {
   }
 
   /** A NULL-terminated array of C strings. */
-  private static MemorySegment strings(Arena arena, List<String> values) {
+  private static MemorySegment strings(Arena arena, List<String> values) throws IOException {
     MemorySegment array = arena.allocate(ADDRESS, values.size() + 1L);
     for (int i = 0; i < values.size(); i++) {
+      if (values.get(i).indexOf('\0') >= 0) {
+        // C would cut the string there; the JDK refuses such strings too.
+        throw new IOException("an argument or environment variable contains a NUL character");
+      }
       array.setAtIndex(ADDRESS, i, arena.allocateFrom(values.get(i)));
     }
     array.setAtIndex(ADDRESS, values.size(), MemorySegment.NULL);

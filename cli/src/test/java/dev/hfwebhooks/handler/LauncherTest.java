@@ -74,6 +74,13 @@ class LauncherTest {
 
   @ParameterizedTest
   @MethodSource("launchers")
+  void aNulCharacterInTheEnvironmentIsRefused(Launcher launcher) {
+    assertThatThrownBy(() -> launcher.start(List.of("true"), dir, Map.of("FOO", "a\0b")))
+        .isInstanceOfAny(IOException.class, IllegalArgumentException.class);
+  }
+
+  @ParameterizedTest
+  @MethodSource("launchers")
   void aMissingDirectoryIsAnIoError(Launcher launcher) {
     assertThatThrownBy(() -> launcher.start(List.of("true"), dir.resolve("gone"), ENV))
         .isInstanceOf(IOException.class);
