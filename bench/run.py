@@ -258,6 +258,8 @@ def main():
                     if who == name:
                         result = wrk(server.routes[route], args.seconds, secret, expect)
                         cells.setdefault((scenario, who, route), []).append(result)
+                        print(f"  {scenario}, {route}: {result['rps']:,.0f} req/s, "
+                              f"p99 {result['p99']:.2f} ms", file=sys.stderr)
         rss = {name: [server.peak_rss_mib()] for name, server in running.items()}
     finally:
         for server in running.values():
@@ -300,6 +302,7 @@ def main():
     if baseline:
         version = subprocess.run([str(baseline / "bin" / "hf-webhooks"), "--version"],
                                  capture_output=True, text=True).stdout.strip()
+        version = version.splitlines()[0] if version else "unknown version"
         lines[2] += f" Baseline: an earlier build ({version}), run beside this one."
     for scenario, who, route, _, _ in sorted(scenarios, key=lambda row: row[0]):
         values = cells[(scenario, who, route)]
