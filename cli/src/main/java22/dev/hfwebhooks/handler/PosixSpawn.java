@@ -77,81 +77,44 @@ final class PosixSpawn implements Launcher {
           Thread.ofPlatform().daemon().name("hf-webhooks-reaper-", 0).factory());
 
   private PosixSpawn(SymbolLookup libc, Linker linker) {
-    Linker.Option errnoOption = Linker.Option.captureCallState("errno");
+    C c = new C(libc, linker);
     StructLayout stateLayout = Linker.Option.captureStateLayout();
     errno = stateLayout.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     errnoBytes = stateLayout.byteSize();
-    pipe2 =
-        linker.downcallHandle(
-            libc.find("pipe2").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
-            errnoOption);
-    close = handle(libc, linker, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    actionsInit =
-        handle(
-            libc,
-            linker,
-            "posix_spawn_file_actions_init",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    actionsDestroy =
-        handle(
-            libc,
-            linker,
-            "posix_spawn_file_actions_destroy",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    addDup2 =
-        handle(
-            libc,
-            linker,
-            "posix_spawn_file_actions_adddup2",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    pipe2 = c.withErrno("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
+    close = c.function("close", JAVA_INT, JAVA_INT);
+    actionsInit = c.function("posix_spawn_file_actions_init", JAVA_INT, ADDRESS);
+    actionsDestroy = c.function("posix_spawn_file_actions_destroy", JAVA_INT, ADDRESS);
+    addDup2 = c.function("posix_spawn_file_actions_adddup2", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
     addCloseFrom =
-        handle(
-            libc,
-            linker,
-            "posix_spawn_file_actions_addclosefrom_np",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    addChdir =
-        handle(
-            libc,
-            linker,
-            "posix_spawn_file_actions_addchdir_np",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    attrInit =
-        handle(libc, linker, "posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    attrDestroy =
-        handle(libc, linker, "posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    attrSetFlags =
-        handle(
-            libc,
-            linker,
-            "posix_spawnattr_setflags",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
-    attrSetSigMask =
-        handle(
-            libc,
-            linker,
-            "posix_spawnattr_setsigmask",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    sigEmptySet = handle(libc, linker, "sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        c.function("posix_spawn_file_actions_addclosefrom_np", JAVA_INT, ADDRESS, JAVA_INT);
+    addChdir = c.function("posix_spawn_file_actions_addchdir_np", JAVA_INT, ADDRESS, ADDRESS);
+    attrInit = c.function("posix_spawnattr_init", JAVA_INT, ADDRESS);
+    attrDestroy = c.function("posix_spawnattr_destroy", JAVA_INT, ADDRESS);
+    attrSetFlags = c.function("posix_spawnattr_setflags", JAVA_INT, ADDRESS, JAVA_SHORT);
+    attrSetSigMask = c.function("posix_spawnattr_setsigmask", JAVA_INT, ADDRESS, ADDRESS);
+    sigEmptySet = c.function("sigemptyset", JAVA_INT, ADDRESS);
     spawnp =
-        handle(
-            libc,
-            linker,
-            "posix_spawnp",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    waitpid =
-        linker.downcallHandle(
-            libc.find("waitpid").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT),
-            errnoOption);
-    kill = handle(libc, linker, "kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    strerror = handle(libc, linker, "strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        c.function("posix_spawnp", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+    waitpid = c.withErrno("waitpid", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    kill = c.function("kill", JAVA_INT, JAVA_INT, JAVA_INT);
+    strerror = c.function("strerror", ADDRESS, JAVA_INT);
   }
 
-  private static MethodHandle handle(
-      SymbolLookup libc, Linker linker, String name, FunctionDescriptor descriptor) {
-    return linker.downcallHandle(libc.find(name).orElseThrow(), descriptor);
+  /** Looks up C library functions; a missing one throws, and {@link #load} gives up. */
+  private record C(SymbolLookup libc, Linker linker) {
+    MethodHandle function(String name, MemoryLayout result, MemoryLayout... arguments) {
+      return linker.downcallHandle(
+          libc.find(name).orElseThrow(), FunctionDescriptor.of(result, arguments));
+    }
+
+    /** One whose errno is captured: the handle's first argument is where it goes. */
+    MethodHandle withErrno(String name, MemoryLayout result, MemoryLayout... arguments) {
+      return linker.downcallHandle(
+          libc.find(name).orElseThrow(),
+          FunctionDescriptor.of(result, arguments),
+          Linker.Option.captureCallState("errno"));
+    }
   }
 
   /** Linked once per JVM: the method handles and the reaper threads serve every caller. */
