@@ -137,7 +137,8 @@ final class Serving {
       }
       throw e;
     }
-    handlers.prepareLauncher(); // handlers saved later may be process handlers: always
+    // Even without a process handler yet: one may be saved into the folder while serving.
+    handlers.prepareLauncher();
     Shutdown shutdown = new Shutdown(out, server, queue, handlers, recording, config.drainGrace());
     shutdown.install();
     StartupMessage.head(server.localUrl(), config.hasSecret()).forEach(out::println);
