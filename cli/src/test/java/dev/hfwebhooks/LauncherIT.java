@@ -549,6 +549,46 @@ class LauncherIT {
   }
 
   @Test
+  void aDeliveryAnsweredJustBeforeAKillIsRecordedOnceAfterARestart(
+      @TempDir Path handlers, @TempDir Path data, @TempDir Path runs) throws Exception {
+    Path ran = runs.resolve("ran.txt");
+    write(handlers, "note.sh", "#!/bin/sh\necho \"$WEBHOOK_DELIVERY_ID\" >> '" + ran + "'\n");
+    String[] options = {"--data-dir", data.toString()};
+    Serving first = serve(handlers, Map.of(), options);
+    List<String> answered = new ArrayList<>();
+    try {
+      String url = localUrl(first) + "/webhooks/note";
+      for (int i = 0; i < 20; i++) {
+        HttpResponse<String> response = post(url);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        answered.add(response.headers().firstValue("X-Delivery-Id").orElseThrow());
+      }
+      // SIGKILL at once: the last deliveries are still in the journal's log, not its database.
+      first.process().destroyForcibly();
+      assertThat(first.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      first.process().destroyForcibly();
+    }
+
+    Serving second = serve(handlers, Map.of(), options);
+    second.process().toHandle().destroy();
+    second.rest();
+    assertThat(second.process().waitFor(120, TimeUnit.SECONDS)).isTrue();
+    Result list = run(launcher.toString(), "deliveries", "--data-dir", data.toString(), "--json");
+    assertThat(list.exit()).as(list.all()).isZero();
+    for (String id : answered) {
+      assertThat(list.out()).contains("\"id\":\"" + id + "\"");
+    }
+    assertThat(Pattern.compile("\"status\":\"succeeded\"").matcher(list.out()).results().count())
+        .as(list.out())
+        .isEqualTo(answered.size());
+    assertThat(lines(ran))
+        .as("each ran once: the outcome was recorded too")
+        .hasSameElementsAs(answered)
+        .hasSize(20);
+  }
+
+  @Test
   void killedInTheMiddleOfAQueueEveryAcceptedDeliveryRunsAfterARestart(
       @TempDir Path handlers, @TempDir Path data, @TempDir Path runs) throws Exception {
     Path ran = runs.resolve("ran.txt");

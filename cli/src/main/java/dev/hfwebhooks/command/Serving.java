@@ -323,7 +323,7 @@ final class Serving {
     try {
       DataDir.checkWritable(dir);
       lock = DataDir.lock(dir);
-      return new Recording(SqliteJournal.open(DataDir.journal(dir), retention), lock);
+      return new Recording(SqliteJournal.openForServe(DataDir.journal(dir), retention), lock);
     } catch (JournalException e) {
       if (lock != null) {
         lock.close();

@@ -48,7 +48,7 @@ class DeliveryQueueTest {
 
   @BeforeEach
   void openJournal() {
-    journal = SqliteJournal.open(dir.resolve(SqliteJournal.FILE_NAME), Retention.DEFAULT);
+    journal = SqliteJournal.openForServe(dir.resolve(SqliteJournal.FILE_NAME), Retention.DEFAULT);
   }
 
   @AfterEach

@@ -23,16 +23,23 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The SQLite journal on a real file. */
+/**
+ * The SQLite journal on a real file, as {@code replay} opens it (each write committed before it
+ * returns); {@link LoggedSqliteJournalTest} runs the same tests as serve opens it.
+ */
 class SqliteJournalTest {
   @TempDir Path dir;
 
-  private Path file() {
+  Path file() {
     return dir.resolve(SqliteJournal.FILE_NAME);
   }
 
+  SqliteJournal open(Retention retention) {
+    return SqliteJournal.open(file(), retention);
+  }
+
   private SqliteJournal open() {
-    return SqliteJournal.open(file(), Retention.DEFAULT);
+    return open(Retention.DEFAULT);
   }
 
   @Test
@@ -139,7 +146,7 @@ class SqliteJournalTest {
   void retentionByCountKeepsTheNewestAndNeverAnUnfinishedDelivery() {
     NewDelivery oldestQueued = arrived("deploy");
     List<String> finished = new ArrayList<>();
-    try (SqliteJournal journal = SqliteJournal.open(file(), new Retention(3, null))) {
+    try (SqliteJournal journal = open(new Retention(3, null))) {
       journal.enqueue(oldestQueued);
       for (int i = 0; i < 8; i++) {
         NewDelivery d = arrived("deploy");
@@ -163,7 +170,7 @@ class SqliteJournalTest {
         journal.finish(d.id(), journal.acceptRunning(d), succeeded(), Status.SUCCEEDED);
       }
     }
-    try (SqliteJournal journal = SqliteJournal.open(file(), Retention.parse("1h"))) {
+    try (SqliteJournal journal = open(Retention.parse("1h"))) {
       assertThat(journal.list(Query.newest(10)))
           .extracting(DeliverySummary::id)
           .containsExactly(recent.id());

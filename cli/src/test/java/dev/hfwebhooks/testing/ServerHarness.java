@@ -74,7 +74,7 @@ public final class ServerHarness implements AutoCloseable {
       journal = Journal.none();
       queue = null;
     } else {
-      journal = SqliteJournal.open(DataDir.journal(recording.dataDir()), recording.keep());
+      journal = SqliteJournal.openForServe(DataDir.journal(recording.dataDir()), recording.keep());
       queue =
           new DeliveryQueue(
               journal,

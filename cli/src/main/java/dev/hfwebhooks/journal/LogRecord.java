@@ -1,0 +1,123 @@
+package dev.hfwebhooks.journal;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A write to the journal as its {@link JournalLog} holds it until the database has it: a delivery
+ * received, or an attempt ended. Encoded by hand in a small binary form, because serve writes one
+ * or two per delivery on the request's own thread.
+ */
+sealed interface LogRecord {
+
+  /**
+   * A delivery accepted: {@code running} (its first attempt starts now, synchronous serve) or
+   * queued for a worker ({@code --async}).
+   */
+  record Received(NewDelivery delivery, boolean running) implements LogRecord {}
+
+  /** How attempt {@code number} of delivery {@code id} ended, and where the delivery now stands. */
+  record Finished(String id, int number, AttemptResult result, Status next) implements LogRecord {}
+
+  byte RECEIVED = 1;
+  byte FINISHED = 2;
+
+  /** The record as bytes, after {@code reserve} zero bytes left for the caller's own header. */
+  default byte[] encode(int reserve) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.write(new byte[reserve]);
+      if (this instanceof Received received) {
+        NewDelivery d = received.delivery();
+        out.writeByte(RECEIVED);
+        out.writeBoolean(received.running());
+        writeString(out, d.id());
+        out.writeLong(d.received().toEpochMilli());
+        writeString(out, d.handler());
+        out.writeInt(d.headers().size());
+        for (Map.Entry<String, String> header : d.headers().entrySet()) {
+          writeString(out, header.getKey());
+          writeString(out, header.getValue());
+        }
+        out.writeInt(d.body().length);
+        out.write(d.body());
+      } else if (this instanceof Finished finished) {
+        AttemptResult r = finished.result();
+        out.writeByte(FINISHED);
+        writeString(out, finished.id());
+        out.writeInt(finished.number());
+        writeString(out, r.status().label());
+        out.writeInt(r.exitStatus() == null ? Integer.MIN_VALUE : r.exitStatus());
+        out.writeLong(r.durationMs());
+        writeString(out, r.error());
+        writeString(out, r.output());
+        writeString(out, r.stderr());
+        writeString(out, finished.next().label());
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("writing to memory cannot fail", e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** Reads what {@link #encode} wrote (without the reserved bytes). */
+  static LogRecord decode(byte[] bytes) throws IOException {
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+    byte type = in.readByte();
+    return switch (type) {
+      case RECEIVED -> {
+        boolean running = in.readBoolean();
+        String id = readString(in);
+        Instant received = Instant.ofEpochMilli(in.readLong());
+        String handler = readString(in);
+        int count = in.readInt();
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+          headers.put(readString(in), readString(in));
+        }
+        byte[] body = in.readNBytes(in.readInt());
+        yield new Received(new NewDelivery(id, received, handler, body, headers), running);
+      }
+      case FINISHED -> {
+        String id = readString(in);
+        int number = in.readInt();
+        Status status = Status.parse(readString(in));
+        int exit = in.readInt();
+        long duration = in.readLong();
+        AttemptResult result =
+            new AttemptResult(
+                status,
+                exit == Integer.MIN_VALUE ? null : exit,
+                duration,
+                readString(in),
+                readString(in),
+                readString(in));
+        yield new Finished(id, number, result, Status.parse(readString(in)));
+      }
+      default -> throw new IOException("unknown record type " + type);
+    };
+  }
+
+  /** A length (-1 for null) and UTF-8: no 64 KB limit, unlike {@code writeUTF}. */
+  private static void writeString(DataOutputStream out, String s) throws IOException {
+    if (s == null) {
+      out.writeInt(-1);
+      return;
+    }
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(utf8.length);
+    out.write(utf8);
+  }
+
+  private static String readString(DataInputStream in) throws IOException {
+    int length = in.readInt();
+    return length < 0 ? null : new String(in.readNBytes(length), StandardCharsets.UTF_8);
+  }
+}
