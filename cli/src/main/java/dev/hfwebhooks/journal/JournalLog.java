@@ -2,10 +2,11 @@ package dev.hfwebhooks.journal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,15 +16,18 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
- * The journal's write-ahead log: the records serve writes on a delivery's own thread, in plain
- * files beside the database ({@code journal.db-log-1}, {@code -2}, ...), until the database has
- * them. Appending a record is one {@code write} into the page cache, so it survives the server's
- * crash as a commit with {@code synchronous=NORMAL} does; {@link #sync} also puts it on the disk
- * (what {@code --async} acknowledges), and threads that sync at once share one {@code fdatasync}.
+ * The journal's write-ahead log: the records serve writes on a delivery's own thread, in files
+ * beside the database ({@code journal.db-log-1}, {@code -2}, ...), until the database has them.
  *
- * <p>Each record is framed by its length and a CRC-32C, so that reading back stops at a record that
- * a crash cut short. The file in use is replaced by the next one once it passes a size, and a full
- * one is deleted once the database has everything in it ({@link #deleteBefore}).
+ * <p>Each file is mapped into memory, so appending a record is a copy into the page cache, with no
+ * system call: it survives the server's crash as a commit with {@code synchronous=NORMAL} does.
+ * {@link #sync} also puts it on the disk (what {@code --async} acknowledges), and threads that sync
+ * at once share one {@code msync}. A file is written full of zeros when made, so that no later copy
+ * into it can find the disk full, and once the database has all its records it is used again as a
+ * later file rather than deleted: its pages are then already there.
+ *
+ * <p>Each record is framed by its length, its file's generation and a CRC-32C. Reading back stops
+ * at the first record that is not whole, or that an earlier use of a recycled file left behind.
  */
 final class JournalLog implements AutoCloseable {
 
@@ -33,75 +37,94 @@ final class JournalLog implements AutoCloseable {
   /** A record read back, and where it ends. */
   record Read(byte[] record, Position end) {}
 
-  /** A file replaced by the next one, kept until the database has its records. */
-  private record Full(long generation, FileChannel channel) {}
+  /** Bytes before each record: its length, the generation of its file, its CRC-32C. */
+  static final int HEADER = 12;
 
-  /** Bytes before each record: its length and its CRC-32C. */
-  static final int HEADER = 8;
+  /** The generation of a spare file: never one in use, and removed at start like any old one. */
+  private static final long SPARE = 0;
+
+  /** One mapped file. */
+  private static final class Segment {
+    final long generation;
+    final Path path;
+    final MappedByteBuffer map;
+    int offset;
+
+    /** Where the last sync of this file ended. */
+    int synced;
+
+    Segment(long generation, Path path, MappedByteBuffer map) {
+      this.generation = generation;
+      this.path = path;
+      this.map = map;
+    }
+  }
 
   private final Path dir;
   private final String prefix;
+  private final int fileSize;
   private final Object appendLock = new Object();
   private final Object syncLock = new Object();
-  private final List<Full> full = new ArrayList<>();
 
-  // Written under appendLock; volatile for sync(), which reads them without it.
-  private volatile FileChannel channel;
-  private volatile long total;
-  private long generation;
-  private long offset;
+  // Under appendLock.
+  private Segment current;
+  private final List<Segment> full = new ArrayList<>();
+  private Segment spare;
+  private long total;
 
   /** All bytes appended up to here are on the disk (under syncLock). */
   private long synced;
 
-  private JournalLog(Path dir, String prefix, long generation) throws IOException {
+  private JournalLog(Path dir, String prefix, int fileSize, long generation) throws IOException {
     this.dir = dir;
     this.prefix = prefix;
-    this.generation = generation;
-    this.channel = create(generation);
+    this.fileSize = fileSize;
+    this.current = create(generation, fileSize);
   }
 
-  /** Starts a new log whose first file is {@code generation}. */
-  static JournalLog start(Path dir, String prefix, long generation) throws IOException {
-    return new JournalLog(dir, prefix, generation);
+  /** Starts a new log whose first file is {@code generation}, each file {@code fileSize} bytes. */
+  static JournalLog start(Path dir, String prefix, long generation, int fileSize)
+      throws IOException {
+    return new JournalLog(dir, prefix, fileSize, generation);
   }
 
-  /** The log files in {@code dir}, oldest first. */
+  /** The log files in {@code dir}, oldest first (a spare first of all). */
   static List<Path> files(Path dir, String prefix) throws IOException {
     try (Stream<Path> list = Files.list(dir)) {
-      return list.filter(p -> generation(p, prefix) > 0)
+      return list.filter(p -> generation(p, prefix) >= 0)
           .sorted(Comparator.comparingLong(p -> generation(p, prefix)))
           .toList();
     }
   }
 
-  /** The generation in a log file's name, or 0 when it is not one. */
+  /** The generation in a log file's name, or -1 when it is not one. */
   static long generation(Path file, String prefix) {
     String name = file.getFileName().toString();
     if (!name.startsWith(prefix) || name.length() == prefix.length()) {
-      return 0;
+      return -1;
     }
     try {
       return Long.parseLong(name.substring(prefix.length()));
     } catch (NumberFormatException e) {
-      return 0;
+      return -1;
     }
   }
 
-  /** Every whole record in {@code file}, up to the first that a crash cut short. */
+  /** Every whole record of {@code generation} in {@code file}, in order. */
   static List<Read> read(Path file, long generation) throws IOException {
     ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
     List<Read> records = new ArrayList<>();
     while (bytes.remaining() >= HEADER) {
       int length = bytes.getInt();
+      int fileGeneration = bytes.getInt();
       int crc = bytes.getInt();
-      if (length <= 0 || length > bytes.remaining()) {
-        break;
+      if (length <= 0 || length > bytes.remaining() || fileGeneration != (int) generation) {
+        break; // the zeros after the last record, or what a former use of the file left
       }
       byte[] record = new byte[length];
       bytes.get(record);
       if (crc32c(record, 0, length) != crc) {
-        break;
+        break; // cut short by a crash
       }
       records.add(new Read(record, new Position(generation, bytes.position(), 0)));
     }
@@ -111,29 +134,22 @@ final class JournalLog implements AutoCloseable {
   /**
    * Appends a record that {@link LogRecord#encode} wrote after {@link #HEADER} reserved bytes, then
    * tells {@code appended} where it ends while still holding the lock: what it does with that
-   * happens in the order of the file.
+   * happens in the order of the log.
    */
   void append(byte[] frame, Consumer<Position> appended) throws IOException {
     int length = frame.length - HEADER;
-    ByteBuffer buffer = ByteBuffer.wrap(frame);
-    buffer.putInt(0, length).putInt(4, crc32c(frame, HEADER, length));
+    ByteBuffer header = ByteBuffer.wrap(frame);
+    header.putInt(0, length).putInt(8, crc32c(frame, HEADER, length));
     synchronized (appendLock) {
-      try {
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
-        }
-      } catch (IOException e) {
-        // Half a record would hide every record after it from the reader: take it back.
-        try {
-          channel.truncate(offset);
-        } catch (IOException ignored) {
-          // The reader stops at the broken record; what follows is lost only if this failed too.
-        }
-        throw e;
+      Segment segment = current;
+      if (segment.offset + frame.length > segment.map.capacity()) {
+        segment = next(frame.length);
       }
-      offset += frame.length;
+      header.putInt(4, (int) segment.generation);
+      segment.map.put(segment.offset, frame);
+      segment.offset += frame.length;
       total += frame.length;
-      appended.accept(new Position(generation, offset, total));
+      appended.accept(new Position(segment.generation, segment.offset, total));
     }
   }
 
@@ -146,24 +162,43 @@ final class JournalLog implements AutoCloseable {
       if (synced >= position.total()) {
         return;
       }
-      // Read in this order: a record appended before `upTo` is either in `current` or in a full
-      // file, which rotate() synced before replacing it.
-      long upTo = total;
-      FileChannel current = channel;
-      try {
-        current.force(false);
-      } catch (ClosedChannelException e) {
-        // Replaced and closed meanwhile: rotate() synced it first.
+      long upTo;
+      List<Segment> segments;
+      List<Integer> ends = new ArrayList<>();
+      synchronized (appendLock) {
+        upTo = total;
+        segments = new ArrayList<>(full);
+        segments.add(current);
+        segments.forEach(segment -> ends.add(segment.offset));
+      }
+      for (int i = 0; i < segments.size(); i++) {
+        Segment segment = segments.get(i);
+        int end = ends.get(i);
+        if (segment.synced < end) {
+          segment.map.force(segment.synced, end - segment.synced);
+          segment.synced = end;
+        }
       }
       synced = upTo;
     }
   }
 
-  /** How many bytes the file in use holds. */
-  long size() {
-    synchronized (appendLock) {
-      return offset;
+  /** Moves on to the next file, a spare one when it is large enough (under appendLock). */
+  private Segment next(int needed) throws IOException {
+    long generation = current.generation + 1;
+    Segment next;
+    if (spare != null && spare.map.capacity() >= needed) {
+      Path path = file(generation);
+      Files.move(spare.path, path, StandardCopyOption.ATOMIC_MOVE);
+      forceDirectory();
+      next = new Segment(generation, path, spare.map);
+      spare = null;
+    } else {
+      next = create(generation, Math.max(fileSize, needed));
     }
+    full.add(current);
+    current = next;
+    return next;
   }
 
   /** Whether a full file waits for the database to have its records. */
@@ -173,49 +208,69 @@ final class JournalLog implements AutoCloseable {
     }
   }
 
-  /** Starts the next file; later records go there. */
-  void rotate() throws IOException {
+  /**
+   * Lets go of the full files older than {@code generation}: the database has all their records.
+   * One is kept as the spare, the others deleted.
+   */
+  void releaseBefore(long generation) throws IOException {
+    List<Segment> done = new ArrayList<>();
     synchronized (appendLock) {
-      channel.force(false);
-      FileChannel next = create(generation + 1);
-      full.add(new Full(generation, channel));
-      generation++;
-      offset = 0;
-      channel = next;
-    }
-  }
+      for (Segment segment : List.copyOf(full)) {
+        if (segment.generation < generation) {
+          full.remove(segment);
+          if (spare == null && segment.map.capacity() == fileSize) {
+            spare = segment; // written again as a new Segment: its offsets start over
 
-  /** Deletes the full files older than {@code generation}: the database has all their records. */
-  void deleteBefore(long generation) throws IOException {
-    List<Full> done;
-    synchronized (appendLock) {
-      done = full.stream().filter(f -> f.generation() < generation).toList();
-      full.removeAll(done);
+          } else {
+            done.add(segment);
+          }
+        }
+      }
     }
-    for (Full f : done) {
-      f.channel().close();
-      Files.deleteIfExists(file(f.generation()));
+    for (Segment segment : done) {
+      Files.deleteIfExists(segment.path);
     }
   }
 
   /**
-   * Closes the files; deletes them too when {@code applied} (the database has every record), and
+   * Makes a spare file when there is none, so that the next file is ready when the one in use is
+   * full; called by the journal's writer, not by a delivery.
+   */
+  void prepareSpare() throws IOException {
+    synchronized (appendLock) {
+      if (spare != null) {
+        return;
+      }
+    }
+    Segment made = create(SPARE, fileSize);
+    synchronized (appendLock) {
+      if (spare == null) {
+        spare = made;
+        return;
+      }
+    }
+    Files.deleteIfExists(made.path);
+  }
+
+  /**
+   * Closes the log; deletes its files too when {@code applied} (the database has every record), and
    * leaves them for the next start otherwise.
    */
   void close(boolean applied) throws IOException {
     synchronized (appendLock) {
-      for (Full f : full) {
-        f.channel().close();
-        if (applied) {
-          Files.deleteIfExists(file(f.generation()));
+      if (spare != null) {
+        Files.deleteIfExists(spare.path);
+        spare = null;
+      }
+      if (applied) {
+        for (Segment segment : full) {
+          Files.deleteIfExists(segment.path);
         }
+        Files.deleteIfExists(current.path);
       }
       full.clear();
-      channel.close();
-      if (applied) {
-        Files.deleteIfExists(file(generation));
-      }
     }
+    // The mappings go with the garbage collector: Java cannot unmap a file by hand.
   }
 
   @Override
@@ -227,18 +282,40 @@ final class JournalLog implements AutoCloseable {
     return dir.resolve(prefix + generation);
   }
 
-  private FileChannel create(long generation) throws IOException {
-    FileChannel created =
-        FileChannel.open(file(generation), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    // The new name must be on the disk too, or a record synced into the file could be lost with
-    // it after a power loss.
-    try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
-      directory.force(true);
+  /**
+   * Makes and maps a file of {@code size} zeros. Writing them now gives the file its disk blocks: a
+   * copy into a mapped page that finds the disk full would crash the JVM instead of failing.
+   */
+  private Segment create(long generation, int size) throws IOException {
+    Path path = file(generation);
+    try (FileChannel channel =
+        FileChannel.open(
+            path,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE)) {
+      ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+      for (long at = 0; at < size; at += zeros.capacity()) {
+        zeros.clear().limit((int) Math.min(zeros.capacity(), size - at));
+        while (zeros.hasRemaining()) {
+          channel.write(zeros, at + zeros.position());
+        }
+      }
+      channel.force(true);
+      MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
+      forceDirectory();
+      return new Segment(generation, path, map);
     } catch (IOException e) {
-      created.close();
+      Files.deleteIfExists(path);
       throw e;
     }
-    return created;
+  }
+
+  /** Puts a new or renamed file's name on the disk, or a record synced into it could be lost. */
+  private void forceDirectory() throws IOException {
+    try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+      directory.force(true);
+    }
   }
 
   private static int crc32c(byte[] bytes, int from, int length) {

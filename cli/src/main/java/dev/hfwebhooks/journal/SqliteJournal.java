@@ -73,7 +73,7 @@ public final class SqliteJournal implements Journal {
   private static final Duration STALLED_RETRY = Duration.ofSeconds(1);
 
   /** The log moves on to a new file past this size, so that a full one can be deleted. */
-  private static final long LOG_FILE_SIZE = 16 << 20;
+  private static final int LOG_FILE_SIZE = 16 << 20;
 
   /** Format 2 added log_applied, for the write-ahead log. */
   private static final int SCHEMA_VERSION = 2;
@@ -159,7 +159,7 @@ public final class SqliteJournal implements Journal {
   private final JournalLog log;
 
   /** The size past which the log moves on to a new file. */
-  private final long logFileSize;
+  private final int logFileSize;
 
   /** Logged writes appended, and how many of them the database has. */
   private volatile long appended;
@@ -200,7 +200,7 @@ public final class SqliteJournal implements Journal {
       Statements writer,
       Connection checkpoints,
       JournalLog log,
-      long logFileSize) {
+      int logFileSize) {
     this.file = file;
     this.logFileSize = logFileSize;
     this.retention = retention;
@@ -257,12 +257,12 @@ public final class SqliteJournal implements Journal {
   }
 
   /** As {@link #openForServe(Path, Retention)}, with log files of about {@code logFileSize}. */
-  static SqliteJournal openForServe(Path file, Retention retention, long logFileSize) {
+  static SqliteJournal openForServe(Path file, Retention retention, int logFileSize) {
     return open(file, retention, logFileSize);
   }
 
   /** Opens with a log whose files move on past {@code logFileSize} bytes, or without one (0). */
-  private static SqliteJournal open(Path file, Retention retention, long logFileSize) {
+  private static SqliteJournal open(Path file, Retention retention, int logFileSize) {
     boolean logged = logFileSize > 0;
     Connection writer = null;
     try {
@@ -280,7 +280,7 @@ public final class SqliteJournal implements Journal {
         for (Path old : JournalLog.files(file.getParent(), LOG_PREFIX)) {
           Files.delete(old);
         }
-        log = JournalLog.start(file.getParent(), LOG_PREFIX, generation);
+        log = JournalLog.start(file.getParent(), LOG_PREFIX, generation, logFileSize);
       }
       return new SqliteJournal(
           file,
@@ -374,7 +374,8 @@ public final class SqliteJournal implements Journal {
     }
     config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
     config.setBusyTimeout((int) busy.toMillis());
-    config.enforceForeignKeys(true);
+    // Not enforced: see prune(). Attempts are only written for a delivery just found or inserted.
+    config.enforceForeignKeys(false);
     return config.createConnection("jdbc:sqlite:" + file);
   }
 
@@ -443,31 +444,36 @@ public final class SqliteJournal implements Journal {
         .formatted(file, why);
   }
 
-  /** Removes finished deliveries beyond what is kept; never a queued or running one. */
+  /**
+   * Removes finished deliveries beyond what is kept, with their attempts; never a queued or running
+   * one. The attempts go by hand: SQLite's ON DELETE CASCADE looks them up once per delivery, which
+   * doubled what a removal costs, so the connections do not enforce foreign keys.
+   */
   private static void prune(Connection connection, Retention retention) throws SQLException {
     if (retention == null) {
       return;
     }
-    String finished = " AND status NOT IN ('queued', 'running')";
-    if (retention.age() != null) {
-      // Arrival order is time order: everything before the first delivery young enough to keep is
-      // old, and finding it reads only the old rows.
-      try (PreparedStatement p =
-          connection.prepareStatement(
-              "DELETE FROM deliveries WHERE seq < coalesce((SELECT seq FROM deliveries WHERE"
-                  + " received >= ? ORDER BY seq LIMIT 1), (SELECT max(seq) + 1 FROM deliveries))"
-                  + finished)) {
-        p.setLong(1, Instant.now().minus(retention.age()).toEpochMilli());
-        p.executeUpdate();
-      }
-    } else {
-      // seq grows by one per delivery and rows go oldest first, so the newest N are those above
-      // max - N: a range on the primary key, cheap enough to run on every commit.
-      try (PreparedStatement p =
-          connection.prepareStatement(
-              "DELETE FROM deliveries WHERE seq <= (SELECT max(seq) FROM deliveries) - ?"
-                  + finished)) {
-        p.setLong(1, retention.count());
+    // Arrival order is time order (seq grows by one per delivery, rows go oldest first), so what
+    // is too old is a range on the primary key: below the first delivery young enough, or the
+    // newest N are those above max - N.
+    String old =
+        retention.age() != null
+            ? "seq < coalesce((SELECT seq FROM deliveries WHERE received >= ?1 ORDER BY seq"
+                + " LIMIT 1), (SELECT max(seq) + 1 FROM deliveries))"
+            : "seq <= (SELECT max(seq) FROM deliveries) - ?1";
+    String removed = old + " AND status NOT IN ('queued', 'running')";
+    long bound =
+        retention.age() != null
+            ? Instant.now().minus(retention.age()).toEpochMilli()
+            : retention.count();
+    for (String sql :
+        List.of(
+            "DELETE FROM attempts WHERE delivery IN (SELECT id FROM deliveries WHERE "
+                + removed
+                + ")",
+            "DELETE FROM deliveries WHERE " + removed)) {
+      try (PreparedStatement p = connection.prepareStatement(sql)) {
+        p.setLong(1, bound);
         p.executeUpdate();
       }
     }
@@ -883,9 +889,9 @@ public final class SqliteJournal implements Journal {
         inserted++;
       }
     }
-    // A full log file is deleted after this commit, so the commit must be on the disk first.
-    boolean deletesLog = log != null && log.hasFull();
-    sync |= deletesLog;
+    // A full log file is let go of after this commit, so the commit must be on the disk first.
+    boolean releasesLog = log != null && log.hasFull();
+    sync |= releasesLog;
     List<Object> results = new ArrayList<>(batch.size());
     try {
       if (sync != syncing) {
@@ -907,7 +913,7 @@ public final class SqliteJournal implements Journal {
         }
       }
       if (last != null) {
-        moveLogOn(deletesLog, last);
+        moveLogOn(releasesLog, last);
       }
       return;
     } catch (SQLException | RuntimeException e) {
@@ -946,20 +952,18 @@ public final class SqliteJournal implements Journal {
   }
 
   /**
-   * Deletes the full log files the database now has all of (when this commit was synced for it),
-   * and starts a new file when the one in use is full.
+   * Lets go of the full log files the database now has all of (when this commit was synced for it),
+   * and makes the next file ready before the one in use is full.
    */
-  private void moveLogOn(boolean deletesLog, JournalLog.Position last) {
+  private void moveLogOn(boolean releasesLog, JournalLog.Position last) {
     try {
-      if (deletesLog) {
-        log.deleteBefore(last.generation());
+      if (releasesLog) {
+        log.releaseBefore(last.generation());
       }
-      if (log.size() > logFileSize) {
-        log.rotate();
-      }
+      log.prepareSpare();
     } catch (IOException e) {
-      // The files stay; the next start deletes what the database already has, and a full file
-      // still in use only grows.
+      // The files stay, and the next start deletes what the database already has; without a
+      // spare, the next file is made when it is needed.
     }
   }
 

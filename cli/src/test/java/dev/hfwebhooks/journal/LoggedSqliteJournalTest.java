@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,11 +36,36 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
     }
   }
 
-  /** Writes records into a log file as a server does, without any database taking them. */
-  private void deadServersLog(long generation, LogRecord... records) throws IOException {
-    try (JournalLog log = JournalLog.start(dir, PREFIX, generation)) {
+  /**
+   * Writes records into a log file as a server does, without any database taking them; returns
+   * where the last one ends.
+   */
+  private long deadServersLog(long generation, LogRecord... records) throws IOException {
+    long[] end = new long[1];
+    try (JournalLog log = JournalLog.start(dir, PREFIX, generation, 1 << 16)) {
       for (LogRecord record : records) {
-        log.append(record.encode(JournalLog.HEADER), end -> {});
+        log.append(record.encode(JournalLog.HEADER), position -> end[0] = position.offset());
+      }
+    }
+    return end[0];
+  }
+
+  /** Copies the log files aside, as a crash at this moment would leave them. */
+  private Path crashCopy() throws IOException {
+    Path copy = Files.createDirectory(dir.resolve("crash-" + System.nanoTime()));
+    for (String name : logFiles()) {
+      Files.copy(dir.resolve(name), copy.resolve(name));
+    }
+    return copy;
+  }
+
+  private void restore(Path copy) throws IOException {
+    for (String name : logFiles()) {
+      Files.delete(dir.resolve(name));
+    }
+    try (Stream<Path> files = Files.list(copy)) {
+      for (Path file : files.toList()) {
+        Files.move(file, dir.resolve(file.getFileName()));
       }
     }
   }
@@ -78,11 +104,17 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
   void aRecordACrashCutShortIsLeftOutAndTheOnesBeforeItAreKept() throws Exception {
     NewDelivery whole = arrived("deploy");
     NewDelivery cut = arrived("deploy");
-    deadServersLog(1, new LogRecord.Received(whole, false));
+    long end = deadServersLog(1, new LogRecord.Received(whole, false));
     byte[] frame = new LogRecord.Received(cut, false).encode(JournalLog.HEADER);
-    try (FileChannel file = FileChannel.open(dir.resolve(PREFIX + 1), StandardOpenOption.APPEND)) {
-      // Its length and CRC are zero: what a write cut before the header was filled looks like.
-      file.write(ByteBuffer.wrap(frame, 0, frame.length / 2));
+    CRC32C crc = new CRC32C();
+    crc.update(frame, JournalLog.HEADER, frame.length - JournalLog.HEADER);
+    ByteBuffer.wrap(frame)
+        .putInt(0, frame.length - JournalLog.HEADER)
+        .putInt(4, 1)
+        .putInt(8, (int) crc.getValue());
+    try (FileChannel file = FileChannel.open(dir.resolve(PREFIX + 1), StandardOpenOption.WRITE)) {
+      // Its header and half of it: the rest never reached the file.
+      file.write(ByteBuffer.wrap(frame, 0, frame.length / 2), end);
     }
 
     try (SqliteJournal journal = open(Retention.DEFAULT)) {
@@ -94,22 +126,44 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
   @Test
   void aLogTheDatabaseAlreadyHasIsNotAppliedTwice() throws Exception {
     NewDelivery delivery = arrived("deploy");
-    Path saved = dir.resolve("saved");
-    String name;
+    Path crash;
     try (SqliteJournal journal = open(Retention.DEFAULT)) {
       journal.finish(delivery.id(), journal.acceptRunning(delivery), succeeded(), Status.SUCCEEDED);
       assertThat(journal.find(delivery.id())).isPresent(); // the database has it now
-      name = logFiles().getFirst();
-      Files.copy(dir.resolve(name), saved);
+      crash = crashCopy();
     }
     assertThat(logFiles()).as("a clean stop deletes the log").isEmpty();
-    // The log as a crash right after the database took it would leave it.
-    Files.move(saved, dir.resolve(name));
+    restore(crash);
 
     try (SqliteJournal journal = open(Retention.DEFAULT)) {
       assertThat(journal.list(Query.newest(10)))
           .extracting(DeliverySummary::id, DeliverySummary::status)
           .containsExactly(tuple(delivery.id(), Status.SUCCEEDED));
+    }
+  }
+
+  @Test
+  void recycledLogFilesAreReadOnlyAsFarAsTheirOwnRecordsAfterACrash() throws Exception {
+    List<String> ids = new ArrayList<>();
+    Path crash;
+    try (SqliteJournal journal = SqliteJournal.openForServe(file(), Retention.DEFAULT, 16_384)) {
+      for (int i = 0; i < 200; i++) {
+        NewDelivery d = arrived(i % 2 == 0 ? "deploy" : "notify");
+        ids.add(d.id());
+        journal.finish(d.id(), journal.acceptRunning(d), succeeded(), Status.SUCCEEDED);
+        if (i % 10 == 0) {
+          journal.find(d.id()); // a commit, after which a full file can be used again
+        }
+      }
+      crash = crashCopy(); // the last few deliveries are only in the log
+    }
+    restore(crash);
+
+    try (SqliteJournal journal = open(Retention.DEFAULT)) {
+      assertThat(journal.list(new Query(null, null, 1000)))
+          .extracting(DeliverySummary::id)
+          .containsExactlyInAnyOrderElementsOf(ids);
+      assertThat(journal.list(new Query(null, Status.SUCCEEDED, 1000))).hasSize(200);
     }
   }
 
