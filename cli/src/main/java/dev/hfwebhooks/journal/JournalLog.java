@@ -22,9 +22,9 @@ import java.util.zip.CRC32C;
  * <p>Each file is mapped into memory, so appending a record is a copy into the page cache, with no
  * system call: it survives the server's crash as a commit with {@code synchronous=NORMAL} does.
  * {@link #sync} also puts it on the disk (what {@code --async} acknowledges), and threads that sync
- * at once share one {@code msync}. A file is written full of zeros when made, so that no later copy
- * into it can find the disk full, and once the database has all its records it is used again as a
- * later file rather than deleted: its pages are then already there.
+ * at once share one {@code fdatasync}. A file is written full of zeros when made, so that no later
+ * copy into it can find the disk full, and once the database has all its records it is used again
+ * as a later file rather than deleted: its pages are then already there.
  *
  * <p>Each record is framed by its length, its file's generation and a CRC-32C. Reading back stops
  * at the first record that is not whole, or that an earlier use of a recycled file left behind.
@@ -47,15 +47,17 @@ final class JournalLog implements AutoCloseable {
   private static final class Segment {
     final long generation;
     final Path path;
+    final FileChannel channel;
     final MappedByteBuffer map;
     int offset;
 
     /** Where the last sync of this file ended. */
     int synced;
 
-    Segment(long generation, Path path, MappedByteBuffer map) {
+    Segment(long generation, Path path, FileChannel channel, MappedByteBuffer map) {
       this.generation = generation;
       this.path = path;
+      this.channel = channel;
       this.map = map;
     }
   }
@@ -175,7 +177,10 @@ final class JournalLog implements AutoCloseable {
         Segment segment = segments.get(i);
         int end = ends.get(i);
         if (segment.synced < end) {
-          segment.map.force(segment.synced, end - segment.synced);
+          // fdatasync, which writes the pages the mapping dirtied too. Not MappedByteBuffer.force:
+          // msync is a full fsync, which also commits the file system's journal for the time
+          // stamps, and so waits for every other file's writes (the database's).
+          segment.channel.force(false);
           segment.synced = end;
         }
       }
@@ -191,7 +196,7 @@ final class JournalLog implements AutoCloseable {
       Path path = file(generation);
       Files.move(spare.path, path, StandardCopyOption.ATOMIC_MOVE);
       forceDirectory();
-      next = new Segment(generation, path, spare.map);
+      next = new Segment(generation, path, spare.channel, spare.map);
       spare = null;
     } else {
       next = create(generation, Math.max(fileSize, needed));
@@ -228,6 +233,7 @@ final class JournalLog implements AutoCloseable {
       }
     }
     for (Segment segment : done) {
+      segment.channel.close();
       Files.deleteIfExists(segment.path);
     }
   }
@@ -249,6 +255,7 @@ final class JournalLog implements AutoCloseable {
         return;
       }
     }
+    made.channel.close();
     Files.deleteIfExists(made.path);
   }
 
@@ -259,14 +266,17 @@ final class JournalLog implements AutoCloseable {
   void close(boolean applied) throws IOException {
     synchronized (appendLock) {
       if (spare != null) {
+        spare.channel.close();
         Files.deleteIfExists(spare.path);
         spare = null;
       }
-      if (applied) {
-        for (Segment segment : full) {
+      List<Segment> all = new ArrayList<>(full);
+      all.add(current);
+      for (Segment segment : all) {
+        segment.channel.close();
+        if (applied) {
           Files.deleteIfExists(segment.path);
         }
-        Files.deleteIfExists(current.path);
       }
       full.clear();
     }
@@ -288,12 +298,10 @@ final class JournalLog implements AutoCloseable {
    */
   private Segment create(long generation, int size) throws IOException {
     Path path = file(generation);
-    try (FileChannel channel =
+    FileChannel channel =
         FileChannel.open(
-            path,
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.READ,
-            StandardOpenOption.WRITE)) {
+            path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try {
       ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
       for (long at = 0; at < size; at += zeros.capacity()) {
         zeros.clear().limit((int) Math.min(zeros.capacity(), size - at));
@@ -304,8 +312,9 @@ final class JournalLog implements AutoCloseable {
       channel.force(true);
       MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
       forceDirectory();
-      return new Segment(generation, path, map);
+      return new Segment(generation, path, channel, map);
     } catch (IOException e) {
+      channel.close();
       Files.deleteIfExists(path);
       throw e;
     }
