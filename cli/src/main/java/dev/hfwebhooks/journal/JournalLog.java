@@ -54,6 +54,9 @@ final class JournalLog implements AutoCloseable {
     /** Where the last sync of this file ended. */
     int synced;
 
+    /** Whether the file's name is on the disk: a renamed spare's is not until a sync needs it. */
+    boolean named = true;
+
     Segment(long generation, Path path, FileChannel channel, MappedByteBuffer map) {
       this.generation = generation;
       this.path = path;
@@ -177,6 +180,10 @@ final class JournalLog implements AutoCloseable {
         Segment segment = segments.get(i);
         int end = ends.get(i);
         if (segment.synced < end) {
+          if (!segment.named) {
+            forceDirectory();
+            segment.named = true;
+          }
           // fdatasync, which writes the pages the mapping dirtied too. Not MappedByteBuffer.force:
           // msync is a full fsync, which also commits the file system's journal for the time
           // stamps, and so waits for every other file's writes (the database's).
@@ -195,8 +202,10 @@ final class JournalLog implements AutoCloseable {
     if (spare != null && spare.map.capacity() >= needed) {
       Path path = file(generation);
       Files.move(spare.path, path, StandardCopyOption.ATOMIC_MOVE);
-      forceDirectory();
       next = new Segment(generation, path, spare.channel, spare.map);
+      // Syncing the directory here would stall every delivery behind this lock; only a record
+      // that is synced needs the name on the disk, so sync() does it.
+      next.named = false;
       spare = null;
     } else {
       next = create(generation, Math.max(fileSize, needed));

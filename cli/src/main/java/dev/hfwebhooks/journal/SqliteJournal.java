@@ -72,7 +72,7 @@ public final class SqliteJournal implements Journal {
   /** How long the writer waits before it tries again a logged write the database refused. */
   private static final Duration STALLED_RETRY = Duration.ofSeconds(1);
 
-  /** The log moves on to a new file past this size, so that a full one can be deleted. */
+  /** The size of a log file: a record that does not fit goes to the next one (a reused file). */
   private static final int LOG_FILE_SIZE = 16 << 20;
 
   /** Format 2 added log_applied, for the write-ahead log. */
