@@ -161,6 +161,9 @@ public final class SqliteJournal implements Journal {
   /** The size past which the log moves on to a new file. */
   private final int logFileSize;
 
+  /** Set when a write someone waits for is queued: the writer then stops gathering. */
+  private volatile boolean waited;
+
   /** Logged writes appended, and how many of them the database has. */
   private volatile long appended;
 
@@ -823,7 +826,8 @@ public final class SqliteJournal implements Journal {
       }
       writes.add(new Write(work, inserts, synced, done));
     }
-    LockSupport.unpark(writerThread); // cuts short the writer's gathering: someone waits
+    waited = true; // cuts short the writer's gathering
+    LockSupport.unpark(writerThread);
     try {
       return (T) done.join();
     } catch (CompletionException e) {
@@ -845,15 +849,21 @@ public final class SqliteJournal implements Journal {
           return;
         }
         if (batch.getFirst() instanceof Logged) {
-          // Nobody waits for it: gather more for the same commit. A write someone waits for
-          // unparks this thread at once.
-          LockSupport.parkNanos(GATHER.toNanos());
+          // Nobody waits for it: gather more for the same commit, until someone waits. Checked
+          // by a flag, not only by unpark(): take() may have used up the unpark's permit.
+          long deadline = System.nanoTime() + GATHER.toNanos();
+          for (long left = GATHER.toNanos();
+              !waited && left > 0;
+              left = deadline - System.nanoTime()) {
+            LockSupport.parkNanos(this, left);
+          }
         }
       } else {
         LockSupport.parkNanos(STALLED_RETRY.toNanos());
         batch.addAll(stalled);
         stalled.clear();
       }
+      waited = false; // before the drain: a write added after it sets it again
       writes.drainTo(batch, Math.max(0, MAX_BATCH - batch.size()));
       boolean stop = batch.remove(STOP);
       if (!batch.isEmpty()) {
