@@ -198,16 +198,22 @@ final class JournalLog implements AutoCloseable {
   /** Moves on to the next file, a spare one when it is large enough (under appendLock). */
   private Segment next(int needed) throws IOException {
     long generation = current.generation + 1;
-    Segment next;
+    Segment next = null;
     if (spare != null && spare.map.capacity() >= needed) {
+      Segment reused = spare;
+      spare = null; // whatever happens next: a spare that failed once is not tried again
       Path path = file(generation);
-      Files.move(spare.path, path, StandardCopyOption.ATOMIC_MOVE);
-      next = new Segment(generation, path, spare.channel, spare.map);
-      // Syncing the directory here would stall every delivery behind this lock; only a record
-      // that is synced needs the name on the disk, so sync() does it.
-      next.named = false;
-      spare = null;
-    } else {
+      try {
+        Files.move(reused.path, path, StandardCopyOption.ATOMIC_MOVE);
+        next = new Segment(generation, path, reused.channel, reused.map);
+        // Syncing the directory here would stall every delivery behind this lock; only a record
+        // that is synced needs the name on the disk, so sync() does it.
+        next.named = false;
+      } catch (IOException e) {
+        reused.channel.close(); // and a new file is made below
+      }
+    }
+    if (next == null) {
       next = create(generation, Math.max(fileSize, needed));
     }
     full.add(current);

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
@@ -164,6 +165,38 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
           .extracting(DeliverySummary::id)
           .containsExactlyInAnyOrderElementsOf(ids);
       assertThat(journal.list(new Query(null, Status.SUCCEEDED, 1000))).hasSize(200);
+    }
+  }
+
+  @Test
+  void aSpareFileDeletedFromUnderTheLogIsReplacedByANewOne() throws Exception {
+    List<String> ids = new ArrayList<>();
+    try (SqliteJournal journal = SqliteJournal.openForServe(file(), Retention.DEFAULT, 16_384)) {
+      for (int i = 0; i < 120; i++) {
+        if (i == 60) {
+          // Everything but the file in use (the newest): the spare goes too.
+          List<String> files = logFiles();
+          String newest =
+              files.stream()
+                  .max(Comparator.comparingLong(n -> Long.parseLong(n.substring(PREFIX.length()))))
+                  .orElseThrow();
+          for (String name : files) {
+            if (!name.equals(newest)) {
+              Files.delete(dir.resolve(name));
+            }
+          }
+        }
+        NewDelivery d = arrived("deploy");
+        ids.add(d.id());
+        journal.finish(d.id(), journal.acceptRunning(d), succeeded(), Status.SUCCEEDED);
+        if (i % 10 == 0) {
+          journal.find(d.id());
+        }
+      }
+
+      assertThat(journal.list(new Query(null, Status.SUCCEEDED, 1000)))
+          .extracting(DeliverySummary::id)
+          .containsExactlyInAnyOrderElementsOf(ids);
     }
   }
 
