@@ -144,8 +144,9 @@ public final class DeliveryQueue {
       if (closing) {
         return; // stays queued in the journal, for the next start
       }
-      int number = journal.start(id, trigger);
-      DeliveryRecord record = journal.find(id).orElseThrow();
+      Journal.Started started = journal.startAndRead(id, trigger);
+      int number = started.number();
+      DeliveryRecord record = started.delivery();
       Outcome outcome = runner.run(record);
       AttemptResult result = AttemptResult.of(outcome);
       String what =

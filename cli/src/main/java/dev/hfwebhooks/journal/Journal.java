@@ -22,6 +22,21 @@ public interface Journal extends AutoCloseable {
   /** Records the start of a new attempt of a known delivery; returns its number. */
   int start(String id, Trigger trigger);
 
+  /** An attempt just recorded as started, and its delivery as the journal holds it. */
+  record Started(int number, DeliveryRecord delivery) {}
+
+  /**
+   * Records the start of a new attempt of a known delivery and reads the delivery: what a worker
+   * needs to run it.
+   */
+  default Started startAndRead(String id, Trigger trigger) {
+    int number = start(id, trigger);
+    return new Started(
+        number,
+        find(id)
+            .orElseThrow(() -> new JournalException("no delivery " + id + " in " + location())));
+  }
+
   /**
    * Records how attempt {@code number} ended, and where the delivery now stands: the attempt's own
    * status, or {@code queued} when it is to run again.

@@ -561,27 +561,38 @@ public final class SqliteJournal implements Journal {
 
   @Override
   public int start(String id, Trigger trigger) {
+    return write(false, false, sql -> startAttempt(sql, id, trigger));
+  }
+
+  /** One transaction: a worker's attempt costs one commit, not a commit and a read's barrier. */
+  @Override
+  public Started startAndRead(String id, Trigger trigger) {
     return write(
         false,
         false,
         sql -> {
-          PreparedStatement find = sql.prepare("SELECT attempts FROM deliveries WHERE id = ?");
-          find.setString(1, id);
-          int number;
-          try (ResultSet rs = find.executeQuery()) {
-            if (!rs.next()) {
-              throw new JournalException("no delivery " + id + " in " + file);
-            }
-            number = rs.getInt(1) + 1;
-          }
-          PreparedStatement update =
-              sql.prepare("UPDATE deliveries SET status = 'running', attempts = ? WHERE id = ?");
-          update.setInt(1, number);
-          update.setString(2, id);
-          update.executeUpdate();
-          insertAttempt(sql, id, number, trigger, Instant.now(), null, false);
-          return number;
+          int number = startAttempt(sql, id, trigger);
+          return new Started(number, findIn(sql, id).orElseThrow());
         });
+  }
+
+  private int startAttempt(Statements sql, String id, Trigger trigger) throws SQLException {
+    PreparedStatement find = sql.prepare("SELECT attempts FROM deliveries WHERE id = ?");
+    find.setString(1, id);
+    int number;
+    try (ResultSet rs = find.executeQuery()) {
+      if (!rs.next()) {
+        throw new JournalException("no delivery " + id + " in " + file);
+      }
+      number = rs.getInt(1) + 1;
+    }
+    PreparedStatement update =
+        sql.prepare("UPDATE deliveries SET status = 'running', attempts = ? WHERE id = ?");
+    update.setInt(1, number);
+    update.setString(2, id);
+    update.executeUpdate();
+    insertAttempt(sql, id, number, trigger, Instant.now(), null, false);
+    return number;
   }
 
   @Override
@@ -1016,54 +1027,55 @@ public final class SqliteJournal implements Journal {
 
   @Override
   public Optional<DeliveryRecord> find(String id) {
-    return read(
-        sql -> {
-          PreparedStatement p =
-              sql.prepare(SUMMARY + ", body, headers, output, stderr FROM deliveries WHERE id = ?");
-          p.setString(1, id);
-          DeliverySummary summary;
-          byte[] body;
-          String headers;
-          String output;
-          String stderr;
-          try (ResultSet rs = p.executeQuery()) {
-            if (!rs.next()) {
-              return Optional.empty();
-            }
-            summary = summary(rs);
-            body = rs.getBytes("body");
-            headers = rs.getString("headers");
-            output = rs.getString("output");
-            stderr = rs.getString("stderr");
-          }
-          PreparedStatement a =
-              sql.prepare(
-                  "SELECT number, trigger, started, status, exit_status, duration_ms, error"
-                      + " FROM attempts WHERE delivery = ? ORDER BY number");
-          a.setString(1, id);
-          List<Attempt> attempts = new ArrayList<>();
-          try (ResultSet rs = a.executeQuery()) {
-            while (rs.next()) {
-              attempts.add(
-                  new Attempt(
-                      rs.getInt("number"),
-                      Trigger.parse(rs.getString("trigger")),
-                      Instant.ofEpochMilli(rs.getLong("started")),
-                      Status.parse(rs.getString("status")),
-                      integer(rs, "exit_status"),
-                      longOrNull(rs, "duration_ms"),
-                      rs.getString("error")));
-            }
-          }
-          return Optional.of(
-              new DeliveryRecord(
-                  summary,
-                  body == null ? new byte[0] : body,
-                  headers(headers),
-                  output,
-                  stderr,
-                  attempts));
-        });
+    return read(sql -> findIn(sql, id));
+  }
+
+  private static Optional<DeliveryRecord> findIn(Statements sql, String id) throws SQLException {
+    PreparedStatement p =
+        sql.prepare(SUMMARY + ", body, headers, output, stderr FROM deliveries WHERE id = ?");
+    p.setString(1, id);
+    DeliverySummary summary;
+    byte[] body;
+    String headers;
+    String output;
+    String stderr;
+    try (ResultSet rs = p.executeQuery()) {
+      if (!rs.next()) {
+        return Optional.empty();
+      }
+      summary = summary(rs);
+      body = rs.getBytes("body");
+      headers = rs.getString("headers");
+      output = rs.getString("output");
+      stderr = rs.getString("stderr");
+    }
+    PreparedStatement a =
+        sql.prepare(
+            "SELECT number, trigger, started, status, exit_status, duration_ms, error"
+                + " FROM attempts WHERE delivery = ? ORDER BY number");
+    a.setString(1, id);
+    List<Attempt> attempts = new ArrayList<>();
+    try (ResultSet rs = a.executeQuery()) {
+      while (rs.next()) {
+        attempts.add(
+            new Attempt(
+                rs.getInt("number"),
+                Trigger.parse(rs.getString("trigger")),
+                Instant.ofEpochMilli(rs.getLong("started")),
+                Status.parse(rs.getString("status")),
+                integer(rs, "exit_status"),
+                longOrNull(rs, "duration_ms"),
+                rs.getString("error")));
+      }
+    }
+    return Optional.of(
+        new DeliveryRecord(
+            summary,
+            body == null ? new byte[0] : body,
+            headers(headers),
+            output,
+            stderr,
+            attempts));
   }
 
   @Override

@@ -95,6 +95,27 @@ class SqliteJournalTest {
   }
 
   @Test
+  void aWorkersStartRecordsTheAttemptAndReadsTheDeliveryAsItNowStands() {
+    NewDelivery delivery = arrived("deploy");
+    try (SqliteJournal journal = open()) {
+      journal.enqueue(delivery);
+      Journal.Started first = journal.startAndRead(delivery.id(), Trigger.RECEIVED);
+      journal.finish(delivery.id(), first.number(), failed(1), Status.QUEUED);
+      Journal.Started second = journal.startAndRead(delivery.id(), Trigger.RETRY);
+
+      assertThat(first.number()).isEqualTo(1);
+      assertThat(first.delivery().body()).isEqualTo(delivery.body());
+      assertThat(first.delivery().summary().status()).isEqualTo(Status.RUNNING);
+      assertThat(second.number()).isEqualTo(2);
+      assertThat(second.delivery().attempts())
+          .extracting(Attempt::number, Attempt::status)
+          .containsExactly(tuple(1, Status.FAILED), tuple(2, Status.RUNNING));
+      assertThatThrownBy(() -> journal.startAndRead("no-such-id", Trigger.REPLAY))
+          .hasMessage("no delivery no-such-id in " + file());
+    }
+  }
+
+  @Test
   void listIsNewestFirstAndFiltersByHandlerStatusAndLimit() {
     try (SqliteJournal journal = open()) {
       List<String> ids = new ArrayList<>();
