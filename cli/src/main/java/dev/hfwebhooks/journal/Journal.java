@@ -8,8 +8,9 @@ import java.util.Optional;
  * handler runs, so that a delivery survives a crash; {@code deliveries} and {@code replay} read it.
  *
  * <p>An interface so that another store (a database server shared by several instances) can take
- * the place of the embedded one. Implementations are safe to call from many threads; writes that
- * return have reached durable storage. Every method may throw {@link JournalException}.
+ * the place of the embedded one. Implementations are safe to call from many threads; a write that
+ * returns survives a crash of the server, and {@link #enqueue} a power loss too. Every method may
+ * throw {@link JournalException}.
  */
 public interface Journal extends AutoCloseable {
 
