@@ -369,8 +369,9 @@ public final class SqliteJournal implements Journal {
   private static Connection connect(Path file, boolean create, Duration busy) throws SQLException {
     SQLiteConfig config = new SQLiteConfig();
     if (create) {
-      // WAL: readers (the landing page, deliveries) never block the writer, nor it them; FULL
-      // syncs the log on every commit, which is what "durably journaled" promises.
+      // WAL: readers (the landing page, deliveries) never block the writer, nor it them. FULL
+      // as opened, so that what open() commits (a migration, a recovered log) is synced; the
+      // writer then chooses per batch (commit()).
       config.setJournalMode(SQLiteConfig.JournalMode.WAL);
     } else {
       config.resetOpenMode(SQLiteOpenMode.CREATE);
