@@ -158,9 +158,6 @@ public final class SqliteJournal implements Journal {
   /** The write-ahead log, when opened for serve; null otherwise. */
   private final JournalLog log;
 
-  /** The size past which the log moves on to a new file. */
-  private final int logFileSize;
-
   /** Set when a write someone waits for is queued: the writer then stops gathering. */
   private volatile boolean waited;
 
@@ -202,10 +199,8 @@ public final class SqliteJournal implements Journal {
       Connection reader,
       Statements writer,
       Connection checkpoints,
-      JournalLog log,
-      int logFileSize) {
+      JournalLog log) {
     this.file = file;
-    this.logFileSize = logFileSize;
     this.retention = retention;
     this.reader = new Statements(reader);
     this.writer = writer;
@@ -291,8 +286,7 @@ public final class SqliteJournal implements Journal {
           connect(file, false, BUSY_TIMEOUT),
           sql,
           connect(file, false, BUSY_TIMEOUT),
-          log,
-          logFileSize);
+          log);
     } catch (SQLException e) {
       closeQuietly(writer);
       throw translate(file, e);
@@ -356,7 +350,7 @@ public final class SqliteJournal implements Journal {
         throw new JournalException(notAJournal(file, "it has no deliveries table"));
       }
       checkVersion(file, version);
-      return new SqliteJournal(file, Retention.DEFAULT, reader, null, null, null, 0);
+      return new SqliteJournal(file, Retention.DEFAULT, reader, null, null, null);
     } catch (SQLException e) {
       closeQuietly(reader);
       throw translate(file, e);
@@ -622,9 +616,7 @@ public final class SqliteJournal implements Journal {
             "UPDATE attempts SET status = ?, exit_status = ?, duration_ms = ?, error = ?"
                 + " WHERE delivery = ? AND number = ?");
     attempt.setString(1, result.status().label());
-    setInteger(attempt, 2, result.exitStatus());
-    attempt.setLong(3, result.durationMs());
-    attempt.setString(4, result.error());
+    bindEnd(attempt, 2, result);
     attempt.setString(5, id);
     attempt.setInt(6, number);
     attempt.executeUpdate();
@@ -633,9 +625,7 @@ public final class SqliteJournal implements Journal {
             "UPDATE deliveries SET status = ?, exit_status = ?, duration_ms = ?, error = ?,"
                 + " output = ?, stderr = ? WHERE id = ?");
     delivery.setString(1, next.label());
-    setInteger(delivery, 2, result.exitStatus());
-    delivery.setLong(3, result.durationMs());
-    delivery.setString(4, result.error());
+    bindEnd(delivery, 2, result);
     delivery.setString(5, result.output());
     delivery.setString(6, result.stderr());
     delivery.setString(7, id);
@@ -692,13 +682,7 @@ public final class SqliteJournal implements Journal {
     insert.setString(5, Json.write(d.headers()));
     insert.setString(6, status.label());
     insert.setInt(7, attempts);
-    setInteger(insert, 8, result == null ? null : result.exitStatus());
-    if (result == null) {
-      insert.setNull(9, Types.INTEGER);
-    } else {
-      insert.setLong(9, result.durationMs());
-    }
-    insert.setString(10, result == null ? null : result.error());
+    bindEnd(insert, 8, result);
     insert.setString(11, result == null ? null : result.output());
     insert.setString(12, result == null ? null : result.stderr());
     run(insert, batched);
@@ -720,14 +704,23 @@ public final class SqliteJournal implements Journal {
     attempt.setString(3, trigger.label());
     attempt.setLong(4, started.toEpochMilli());
     attempt.setString(5, result == null ? Status.RUNNING.label() : result.status().label());
-    setInteger(attempt, 6, result == null ? null : result.exitStatus());
-    if (result == null) {
-      attempt.setNull(7, Types.INTEGER);
-    } else {
-      attempt.setLong(7, result.durationMs());
-    }
-    attempt.setString(8, result == null ? null : result.error());
+    bindEnd(attempt, 6, result);
     run(attempt, batched);
+  }
+
+  /**
+   * Binds how an attempt ended to the columns exit_status, duration_ms and error, which both tables
+   * keep in that order from {@code at} on: all null while it runs ({@code result} null).
+   */
+  private static void bindEnd(PreparedStatement p, int at, AttemptResult result)
+      throws SQLException {
+    setInteger(p, at, result == null ? null : result.exitStatus());
+    if (result == null) {
+      p.setNull(at + 1, Types.INTEGER);
+    } else {
+      p.setLong(at + 1, result.durationMs());
+    }
+    p.setString(at + 2, result == null ? null : result.error());
   }
 
   private static void run(PreparedStatement statement, boolean batched) throws SQLException {
