@@ -31,7 +31,9 @@ sealed interface LogRecord {
 
   /** The record as bytes, after {@code reserve} zero bytes left for the caller's own header. */
   default byte[] encode(int reserve) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+    // Sized for the body at once: growing past it would copy the body again on a delivery's path.
+    int body = this instanceof Received received ? received.delivery().body().length : 0;
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(reserve + 256 + body);
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.write(new byte[reserve]);
       if (this instanceof Received received) {
