@@ -75,6 +75,9 @@ public final class SqliteJournal implements Journal {
   /** The size of a log file: a record that does not fit goes to the next one (a reused file). */
   private static final int LOG_FILE_SIZE = 16 << 20;
 
+  /** The page size of a new journal. */
+  static final int PAGE_SIZE = 8192;
+
   /** Format 2 added log_applied, for the write-ahead log. */
   private static final int SCHEMA_VERSION = 2;
 
@@ -362,19 +365,26 @@ public final class SqliteJournal implements Journal {
 
   private static Connection connect(Path file, boolean create, Duration busy) throws SQLException {
     SQLiteConfig config = new SQLiteConfig();
-    if (create) {
-      // WAL: readers (the landing page, deliveries) never block the writer, nor it them. FULL
-      // as opened, so that what open() commits (a migration, a recovered log) is synced; the
-      // writer then chooses per batch (commit()).
-      config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-    } else {
+    if (!create) {
       config.resetOpenMode(SQLiteOpenMode.CREATE);
     }
+    // FULL as opened, so that what open() commits (a migration, a recovered log) is synced; the
+    // writer then chooses per batch (commit()).
     config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
     config.setBusyTimeout((int) busy.toMillis());
     // Not enforced: see prune(). Attempts are only written for a delivery just found or inserted.
     config.enforceForeignKeys(false);
-    return config.createConnection("jdbc:sqlite:" + file);
+    Connection connection = config.createConnection("jdbc:sqlite:" + file);
+    if (create) {
+      // The page size first: a new file takes it only before anything is written, and switching
+      // to WAL writes. A row is ~1.5 KB with its body, and 8 KB pages cost a fifth less per
+      // delivery than the default 4 KB (fewer pages to split, link and log per row). An older
+      // journal keeps its 4 KB pages.
+      execute(connection, "PRAGMA page_size = " + PAGE_SIZE);
+      // WAL: readers (the landing page, deliveries) never block the writer, nor it them.
+      execute(connection, "PRAGMA journal_mode = WAL");
+    }
+    return connection;
   }
 
   /**

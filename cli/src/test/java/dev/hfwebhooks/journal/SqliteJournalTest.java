@@ -249,6 +249,16 @@ class SqliteJournalTest {
   }
 
   @Test
+  void aNewJournalHasLargerPagesThanSqlitesDefault() throws Exception {
+    open().close();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
+        Statement s = c.createStatement();
+        var rs = s.executeQuery("PRAGMA page_size")) {
+      assertThat(rs.getInt(1)).isEqualTo(SqliteJournal.PAGE_SIZE);
+    }
+  }
+
+  @Test
   void aFileThatIsNotADatabaseIsOneClearError() throws Exception {
     Files.writeString(file(), "these are my notes, not a database\n".repeat(100));
 
