@@ -78,8 +78,11 @@ public final class SqliteJournal implements Journal {
   /** The page size of a new journal. */
   static final int PAGE_SIZE = 8192;
 
-  /** Format 2 added log_applied, for the write-ahead log. */
-  private static final int SCHEMA_VERSION = 2;
+  /**
+   * Format 2 added log_applied, for the write-ahead log; format 3 moved a delivery's latest attempt
+   * into its row.
+   */
+  private static final int SCHEMA_VERSION = 3;
 
   /** How far the database has the write-ahead log's records: one row. */
   private static final String LOG_APPLIED =
@@ -89,6 +92,19 @@ public final class SqliteJournal implements Journal {
         log_offset     INTEGER NOT NULL   -- the offset after it in that file
       );
       INSERT INTO log_applied VALUES (0, 0);
+      """;
+
+  /** From format 2: each delivery's latest attempt moves into its row. */
+  private static final String LATEST_ATTEMPT_IN_ROW =
+      """
+      ALTER TABLE deliveries ADD COLUMN attempt_trigger TEXT;
+      ALTER TABLE deliveries ADD COLUMN attempt_started INTEGER;
+      ALTER TABLE deliveries ADD COLUMN attempt_status TEXT;
+      UPDATE deliveries SET (attempt_trigger, attempt_started, attempt_status) =
+        (SELECT trigger, started, status FROM attempts
+         WHERE delivery = deliveries.id AND number = deliveries.attempts);
+      DELETE FROM attempts
+        WHERE number = (SELECT attempts FROM deliveries WHERE id = attempts.delivery);
       """;
 
   private static final String SCHEMA =
@@ -105,9 +121,14 @@ public final class SqliteJournal implements Journal {
         exit_status INTEGER,              -- of the latest attempt, as are the columns below
         duration_ms INTEGER,
         error       TEXT,
-        output      TEXT,
-        stderr      TEXT
+        output      TEXT,                 -- of the latest attempt that ended, as is stderr
+        stderr      TEXT,
+        attempt_trigger TEXT,             -- null before the first attempt
+        attempt_started INTEGER,
+        attempt_status  TEXT              -- running, succeeded, failed, timed_out
       );
+      -- Every attempt but a delivery's latest, which its row holds: most deliveries have one
+      -- attempt, and a row less to insert and delete costs less than the join it saves.
       CREATE TABLE attempts (
         delivery    TEXT NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
         number      INTEGER NOT NULL,
@@ -416,24 +437,27 @@ public final class SqliteJournal implements Journal {
             throw new JournalException(notAJournal(file, "it holds other tables"));
           }
         }
-        for (String statement : SCHEMA.split(";\n")) {
-          if (!statement.isBlank()) {
-            s.execute(statement);
-          }
-        }
+        executeAll(s, SCHEMA);
         s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
       }
     } else {
       checkVersion(file, version);
-      if (version == 1) {
+      if (version < SCHEMA_VERSION) {
         try (Statement s = connection.createStatement()) {
-          for (String statement : LOG_APPLIED.split(";\n")) {
-            if (!statement.isBlank()) {
-              s.execute(statement);
-            }
+          if (version < 2) {
+            executeAll(s, LOG_APPLIED);
           }
+          executeAll(s, LATEST_ATTEMPT_IN_ROW);
           s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
         }
+      }
+    }
+  }
+
+  private static void executeAll(Statement s, String statements) throws SQLException {
+    for (String statement : statements.split(";\n")) {
+      if (!statement.isBlank()) {
+        s.execute(statement);
       }
     }
   }
@@ -509,7 +533,7 @@ public final class SqliteJournal implements Journal {
         true,
         true,
         sql -> {
-          insert(sql, delivery, Status.QUEUED, 0, null, false);
+          insert(sql, delivery, Status.QUEUED, null, null, false);
           return null;
         });
   }
@@ -524,8 +548,7 @@ public final class SqliteJournal implements Journal {
         true,
         false,
         sql -> {
-          insert(sql, delivery, Status.RUNNING, 1, null, false);
-          insertAttempt(sql, delivery.id(), 1, Trigger.RECEIVED, Instant.now(), null, false);
+          insert(sql, delivery, Status.RUNNING, Instant.now(), null, false);
           return 1;
         });
   }
@@ -581,6 +604,7 @@ public final class SqliteJournal implements Journal {
         });
   }
 
+  /** Moves the delivery's latest attempt, if any, to the attempts table and starts the next. */
   private int startAttempt(Statements sql, String id, Trigger trigger) throws SQLException {
     PreparedStatement find = sql.prepare("SELECT attempts FROM deliveries WHERE id = ?");
     find.setString(1, id);
@@ -591,12 +615,24 @@ public final class SqliteJournal implements Journal {
       }
       number = rs.getInt(1) + 1;
     }
+    PreparedStatement earlier =
+        sql.prepare(
+            "INSERT OR REPLACE INTO attempts (delivery, number, trigger, started, status,"
+                + " exit_status, duration_ms, error) SELECT id, attempts, attempt_trigger,"
+                + " attempt_started, attempt_status, exit_status, duration_ms, error FROM"
+                + " deliveries WHERE id = ? AND attempt_trigger IS NOT NULL");
+    earlier.setString(1, id);
+    earlier.executeUpdate();
     PreparedStatement update =
-        sql.prepare("UPDATE deliveries SET status = 'running', attempts = ? WHERE id = ?");
+        sql.prepare(
+            "UPDATE deliveries SET status = 'running', attempts = ?, attempt_trigger = ?,"
+                + " attempt_started = ?, attempt_status = 'running', exit_status = NULL,"
+                + " duration_ms = NULL, error = NULL WHERE id = ?");
     update.setInt(1, number);
-    update.setString(2, id);
+    update.setString(2, trigger.label());
+    update.setLong(3, Instant.now().toEpochMilli());
+    update.setString(4, id);
     update.executeUpdate();
-    insertAttempt(sql, id, number, trigger, Instant.now(), null, false);
     return number;
   }
 
@@ -617,10 +653,28 @@ public final class SqliteJournal implements Journal {
         });
   }
 
-  /** Records how an attempt ended; false when there is no such delivery. */
+  /**
+   * Records how an attempt ended; false when there is no such attempt. The latest attempt is the
+   * delivery's row, and it sets the delivery's status; an earlier one (a run another process
+   * started after it, a replay say) changes only its own row.
+   */
   private static boolean updateFinished(
       Statements sql, String id, int number, AttemptResult result, Status next)
       throws SQLException {
+    PreparedStatement delivery =
+        sql.prepare(
+            "UPDATE deliveries SET status = ?, exit_status = ?, duration_ms = ?, error = ?,"
+                + " output = ?, stderr = ?, attempt_status = ? WHERE id = ? AND attempts = ?");
+    delivery.setString(1, next.label());
+    bindEnd(delivery, 2, result);
+    delivery.setString(5, result.output());
+    delivery.setString(6, result.stderr());
+    delivery.setString(7, result.status().label());
+    delivery.setString(8, id);
+    delivery.setInt(9, number);
+    if (delivery.executeUpdate() > 0) {
+      return true;
+    }
     PreparedStatement attempt =
         sql.prepare(
             "UPDATE attempts SET status = ?, exit_status = ?, duration_ms = ?, error = ?"
@@ -629,17 +683,7 @@ public final class SqliteJournal implements Journal {
     bindEnd(attempt, 2, result);
     attempt.setString(5, id);
     attempt.setInt(6, number);
-    attempt.executeUpdate();
-    PreparedStatement delivery =
-        sql.prepare(
-            "UPDATE deliveries SET status = ?, exit_status = ?, duration_ms = ?, error = ?,"
-                + " output = ?, stderr = ? WHERE id = ?");
-    delivery.setString(1, next.label());
-    bindEnd(delivery, 2, result);
-    delivery.setString(5, result.output());
-    delivery.setString(6, result.stderr());
-    delivery.setString(7, id);
-    return delivery.executeUpdate() > 0;
+    return attempt.executeUpdate() > 0;
   }
 
   @Override
@@ -655,7 +699,8 @@ public final class SqliteJournal implements Journal {
           attempts.executeUpdate();
           PreparedStatement deliveries =
               sql.prepare(
-                  "UPDATE deliveries SET status = 'queued', error = ? WHERE status = 'running'");
+                  "UPDATE deliveries SET status = 'queued', attempt_status = 'failed', error = ?"
+                      + " WHERE status = 'running'");
           deliveries.setString(1, INTERRUPTED);
           deliveries.executeUpdate();
           PreparedStatement queued =
@@ -666,21 +711,19 @@ public final class SqliteJournal implements Journal {
 
   private static final String INSERT_DELIVERY =
       "INSERT INTO deliveries (id, received, handler, body, headers, status, attempts, exit_status,"
-          + " duration_ms, error, output, stderr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
-  private static final String INSERT_ATTEMPT =
-      "INSERT INTO attempts (delivery, number, trigger, started, status, exit_status, duration_ms,"
-          + " error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+          + " duration_ms, error, output, stderr, attempt_trigger, attempt_started, attempt_status)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   /**
-   * Inserts a delivery, with how its latest attempt ended when {@code result} is not null. {@code
-   * batched} adds it to the statement's batch, which {@link #flushInserts} runs.
+   * Inserts a delivery: queued ({@code started} null), or with its first attempt, started at {@code
+   * started} on its arrival, running or, when {@code result} is not null, ended. {@code batched}
+   * adds it to the statement's batch, which {@link #flushInserts} runs.
    */
   private static void insert(
       Statements sql,
       NewDelivery d,
       Status status,
-      int attempts,
+      Instant started,
       AttemptResult result,
       boolean batched)
       throws SQLException {
@@ -691,31 +734,19 @@ public final class SqliteJournal implements Journal {
     insert.setBytes(4, d.body());
     insert.setString(5, Json.write(d.headers()));
     insert.setString(6, status.label());
-    insert.setInt(7, attempts);
+    insert.setInt(7, started == null ? 0 : 1);
     bindEnd(insert, 8, result);
     insert.setString(11, result == null ? null : result.output());
     insert.setString(12, result == null ? null : result.stderr());
+    insert.setString(13, started == null ? null : Trigger.RECEIVED.label());
+    if (started == null) {
+      insert.setNull(14, Types.INTEGER);
+      insert.setString(15, null);
+    } else {
+      insert.setLong(14, started.toEpochMilli());
+      insert.setString(15, result == null ? Status.RUNNING.label() : result.status().label());
+    }
     run(insert, batched);
-  }
-
-  /** Inserts an attempt, running or, when {@code result} is not null, ended. */
-  private static void insertAttempt(
-      Statements sql,
-      String id,
-      int number,
-      Trigger trigger,
-      Instant started,
-      AttemptResult result,
-      boolean batched)
-      throws SQLException {
-    PreparedStatement attempt = sql.prepare(INSERT_ATTEMPT);
-    attempt.setString(1, id);
-    attempt.setInt(2, number);
-    attempt.setString(3, trigger.label());
-    attempt.setLong(4, started.toEpochMilli());
-    attempt.setString(5, result == null ? Status.RUNNING.label() : result.status().label());
-    bindEnd(attempt, 6, result);
-    run(attempt, batched);
   }
 
   /**
@@ -742,13 +773,11 @@ public final class SqliteJournal implements Journal {
   }
 
   /**
-   * Runs the inserts batched so far: the deliveries first, as their attempts refer to them. The
-   * driver steps a batch without the per-statement work of {@code executeUpdate}, a third less per
-   * delivery.
+   * Runs the inserts batched so far. The driver steps a batch without the per-statement work of
+   * {@code executeUpdate}, a third less per delivery.
    */
   private static void flushInserts(Statements sql) throws SQLException {
     sql.prepare(INSERT_DELIVERY).executeBatch();
-    sql.prepare(INSERT_ATTEMPT).executeBatch();
   }
 
   /**
@@ -794,11 +823,11 @@ public final class SqliteJournal implements Journal {
         LogRecord.Finished f = folded[i];
         NewDelivery d = r.delivery();
         if (!r.running()) {
-          insert(sql, d, Status.QUEUED, 0, null, true);
+          insert(sql, d, Status.QUEUED, null, null, true);
+        } else if (f == null) {
+          insert(sql, d, Status.RUNNING, d.received(), null, true);
         } else {
-          AttemptResult result = f == null ? null : f.result();
-          insert(sql, d, f == null ? Status.RUNNING : f.next(), 1, result, true);
-          insertAttempt(sql, d.id(), 1, Trigger.RECEIVED, d.received(), result, true);
+          insert(sql, d, f.next(), d.received(), f.result(), true);
         }
       } else if (logged.record() instanceof LogRecord.Finished f) {
         flushInserts(sql);
@@ -1036,13 +1065,17 @@ public final class SqliteJournal implements Journal {
 
   private static Optional<DeliveryRecord> findIn(Statements sql, String id) throws SQLException {
     PreparedStatement p =
-        sql.prepare(SUMMARY + ", body, headers, output, stderr FROM deliveries WHERE id = ?");
+        sql.prepare(
+            SUMMARY
+                + ", body, headers, output, stderr, attempt_trigger, attempt_started,"
+                + " attempt_status FROM deliveries WHERE id = ?");
     p.setString(1, id);
     DeliverySummary summary;
     byte[] body;
     String headers;
     String output;
     String stderr;
+    Attempt latest = null;
     try (ResultSet rs = p.executeQuery()) {
       if (!rs.next()) {
         return Optional.empty();
@@ -1052,6 +1085,18 @@ public final class SqliteJournal implements Journal {
       headers = rs.getString("headers");
       output = rs.getString("output");
       stderr = rs.getString("stderr");
+      String trigger = rs.getString("attempt_trigger");
+      if (trigger != null) {
+        latest =
+            new Attempt(
+                summary.attempts(),
+                Trigger.parse(trigger),
+                Instant.ofEpochMilli(rs.getLong("attempt_started")),
+                Status.parse(rs.getString("attempt_status")),
+                summary.exitStatus(),
+                summary.durationMs(),
+                summary.error());
+      }
     }
     PreparedStatement a =
         sql.prepare(
@@ -1071,6 +1116,9 @@ public final class SqliteJournal implements Journal {
                 longOrNull(rs, "duration_ms"),
                 rs.getString("error")));
       }
+    }
+    if (latest != null) {
+      attempts.add(latest);
     }
     return Optional.of(
         new DeliveryRecord(

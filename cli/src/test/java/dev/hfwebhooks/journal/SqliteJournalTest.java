@@ -116,6 +116,25 @@ class SqliteJournalTest {
   }
 
   @Test
+  void anAttemptThatEndsAfterALaterOneStartedChangesOnlyItsOwnRecord() {
+    NewDelivery delivery = arrived("deploy");
+    try (SqliteJournal journal = open()) {
+      int served = journal.acceptRunning(delivery);
+      int replayed = journal.start(delivery.id(), Trigger.REPLAY); // another process, meanwhile
+      journal.finish(delivery.id(), replayed, succeeded(), Status.SUCCEEDED);
+      journal.finish(delivery.id(), served, failed(3), Status.QUEUED);
+
+      DeliveryRecord record = journal.find(delivery.id()).orElseThrow();
+
+      assertThat(record.summary().status()).isEqualTo(Status.SUCCEEDED);
+      assertThat(record.output()).isEqualTo(succeeded().output());
+      assertThat(record.attempts())
+          .extracting(Attempt::number, Attempt::status, Attempt::exitStatus)
+          .containsExactly(tuple(1, Status.FAILED, 3), tuple(2, Status.SUCCEEDED, 0));
+    }
+  }
+
+  @Test
   void listIsNewestFirstAndFiltersByHandlerStatusAndLimit() {
     try (SqliteJournal journal = open()) {
       List<String> ids = new ArrayList<>();
@@ -284,6 +303,67 @@ class SqliteJournalTest {
             file()
                 + " is not an hf-webhooks journal (it holds other tables): move it away, or pass"
                 + " another --data-dir");
+  }
+
+  /** A journal as format 2 wrote it (format 1 lacked log_applied): every attempt in its table. */
+  private static final String FORMAT_2 =
+      """
+      CREATE TABLE deliveries (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+        received INTEGER NOT NULL, handler TEXT NOT NULL, body BLOB NOT NULL,
+        headers TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
+        exit_status INTEGER, duration_ms INTEGER, error TEXT, output TEXT, stderr TEXT);
+      CREATE TABLE attempts (delivery TEXT NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+        number INTEGER NOT NULL, trigger TEXT NOT NULL, started INTEGER NOT NULL,
+        status TEXT NOT NULL, exit_status INTEGER, duration_ms INTEGER, error TEXT,
+        PRIMARY KEY (delivery, number)) WITHOUT ROWID;
+      INSERT INTO deliveries VALUES
+        (1, 'retried', 1000, 'deploy', x'7b7d', '{}', 'succeeded', 2, 0, 12, NULL, 'ok', ''),
+        (2, 'waiting', 2000, 'deploy', x'7b7d', '{}', 'queued', 0, NULL, NULL, NULL, NULL, NULL);
+      INSERT INTO attempts VALUES
+        ('retried', 1, 'received', 1000, 'failed', 3, 7, 'deploy exited with status 3'),
+        ('retried', 2, 'retry', 3000, 'succeeded', 0, 12, NULL);
+      """;
+
+  @Test
+  void journalsOfFormats1And2AreMovedOnWithTheirAttemptsKept() throws Exception {
+    for (int format : new int[] {1, 2}) {
+      Files.deleteIfExists(file());
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
+          Statement s = c.createStatement()) {
+        for (String statement : FORMAT_2.split(";\n")) {
+          if (!statement.isBlank()) {
+            s.execute(statement);
+          }
+        }
+        if (format == 2) {
+          s.execute("CREATE TABLE log_applied (log_generation INTEGER, log_offset INTEGER)");
+          s.execute("INSERT INTO log_applied VALUES (0, 0)");
+        }
+        s.execute("PRAGMA user_version = " + format);
+      }
+
+      try (SqliteJournal journal = open()) {
+        assertThat(journal.find("retried").orElseThrow().attempts())
+            .as("format %d", format)
+            .extracting(Attempt::number, Attempt::trigger, Attempt::status, Attempt::exitStatus)
+            .containsExactly(
+                tuple(1, Trigger.RECEIVED, Status.FAILED, 3),
+                tuple(2, Trigger.RETRY, Status.SUCCEEDED, 0));
+        assertThat(journal.find("waiting").orElseThrow().attempts()).isEmpty();
+
+        int third = journal.start("retried", Trigger.REPLAY);
+        journal.finish("retried", third, failed(4), Status.FAILED);
+
+        assertThat(journal.find("retried").orElseThrow().attempts())
+            .extracting(Attempt::number, Attempt::trigger, Attempt::status, Attempt::exitStatus)
+            .containsExactly(
+                tuple(1, Trigger.RECEIVED, Status.FAILED, 3),
+                tuple(2, Trigger.RETRY, Status.SUCCEEDED, 0),
+                tuple(3, Trigger.REPLAY, Status.FAILED, 4));
+      }
+      Files.deleteIfExists(dir.resolve(SqliteJournal.FILE_NAME + "-wal"));
+      Files.deleteIfExists(dir.resolve(SqliteJournal.FILE_NAME + "-shm"));
+    }
   }
 
   @Test
