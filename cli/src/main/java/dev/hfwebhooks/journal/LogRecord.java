@@ -12,8 +12,8 @@ import java.util.Map;
 
 /**
  * A write to the journal as its {@link JournalLog} holds it until the database has it: a delivery
- * received, or an attempt ended. Encoded by hand in a small binary form, because serve writes one
- * or two per delivery on the request's own thread.
+ * received, an attempt started by a worker, or an attempt ended. Encoded by hand in a small binary
+ * form, because serve writes one or two per delivery on the request's own thread.
  */
 sealed interface LogRecord {
 
@@ -23,11 +23,26 @@ sealed interface LogRecord {
    */
   record Received(NewDelivery delivery, boolean running) implements LogRecord {}
 
+  /**
+   * A worker started attempt {@code number} of delivery {@code id}, as numbered from what the
+   * database held when it read the delivery (see {@code SqliteJournal.startAndRead}).
+   */
+  record Started(String id, int number, Trigger trigger, Instant started) implements LogRecord {}
+
   /** How attempt {@code number} of delivery {@code id} ended, and where the delivery now stands. */
   record Finished(String id, int number, AttemptResult result, Status next) implements LogRecord {}
 
   byte RECEIVED = 1;
   byte FINISHED = 2;
+  byte STARTED = 3;
+
+  /** The delivery the record is about. */
+  default String deliveryId() {
+    if (this instanceof Received received) {
+      return received.delivery().id();
+    }
+    return this instanceof Started started ? started.id() : ((Finished) this).id();
+  }
 
   /** The record as bytes, after {@code reserve} zero bytes left for the caller's own header. */
   default byte[] encode(int reserve) {
@@ -50,6 +65,12 @@ sealed interface LogRecord {
         }
         out.writeInt(d.body().length);
         out.write(d.body());
+      } else if (this instanceof Started started) {
+        out.writeByte(STARTED);
+        writeString(out, started.id());
+        out.writeInt(started.number());
+        writeString(out, started.trigger().label());
+        out.writeLong(started.started().toEpochMilli());
       } else if (this instanceof Finished finished) {
         AttemptResult r = finished.result();
         out.writeByte(FINISHED);
@@ -87,6 +108,12 @@ sealed interface LogRecord {
         byte[] body = in.readNBytes(in.readInt());
         yield new Received(new NewDelivery(id, received, handler, body, headers), running);
       }
+      case STARTED ->
+          new Started(
+              readString(in),
+              in.readInt(),
+              Trigger.parse(readString(in)),
+              Instant.ofEpochMilli(in.readLong()));
       case FINISHED -> {
         String id = readString(in);
         int number = in.readInt();

@@ -14,6 +14,7 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,6 +23,7 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,13 +42,13 @@ import org.sqlite.SQLiteOpenMode;
  * them may be missing, which at worst runs a delivery once more (at least once).
  *
  * <p>Opened {@linkplain #openForServe for serve}, the writes a delivery makes on its way ({@link
- * #acceptRunning}, {@link #enqueue}, {@link #finish}) are appended to a {@link JournalLog} on the
- * delivery's own thread and reach the database in the background, a few hundred per transaction: a
- * transaction per delivery, and the thread hand-over to wait for it, cost more than the rest of a
- * JavaScript delivery. The log is as safe as a commit (it is the same page cache), and a start
- * after a crash moves what it holds into the database before anything else. Reads made through this
- * object wait until the database has every write made before them; another process reading the file
- * may see a delivery up to {@link #GATHER} late.
+ * #acceptRunning}, {@link #enqueue}, a worker's {@link #startAndRead}, {@link #finish}) are
+ * appended to a {@link JournalLog} on the delivery's own thread and reach the database in the
+ * background, a few hundred per transaction: a transaction per delivery, and the thread hand-over
+ * to wait for it, cost more than the rest of a JavaScript delivery. The log is as safe as a commit
+ * (it is the same page cache), and a start after a crash moves what it holds into the database
+ * before anything else. Reads made through this object wait until the database has every write made
+ * before them; another process reading the file may see a delivery up to {@link #GATHER} late.
  *
  * <p>All writes go through one thread that commits them in batches: SQLite, which allows one writer
  * at a time, never sees two of ours compete. Reads use a connection of their own, which WAL lets
@@ -187,6 +189,18 @@ public final class SqliteJournal implements Journal {
 
   /** Logged writes appended, and how many of them the database has. */
   private volatile long appended;
+
+  /**
+   * Per delivery, its latest logged write the database does not have yet: a worker starting it
+   * reads it from here, or knows what to wait for before it reads the database.
+   */
+  private final Map<String, Logged> unapplied = new ConcurrentHashMap<>();
+
+  /**
+   * Attempts a worker logged as number n that the database recorded as another, because another
+   * process (replay) started an attempt n meanwhile: "id n" to the number taken (writer thread).
+   */
+  private final Map<String, Integer> renumbered = new HashMap<>();
 
   private volatile long applied;
 
@@ -341,6 +355,7 @@ public final class SqliteJournal implements Journal {
       appliedOffset = rs.getLong(2);
     }
     long next = appliedGeneration + 1;
+    Map<String, Integer> renumbered = new HashMap<>(); // across files: see apply()
     for (Path path : JournalLog.files(file.getParent(), LOG_PREFIX)) {
       long generation = JournalLog.generation(path, LOG_PREFIX);
       next = Math.max(next, generation + 1);
@@ -353,7 +368,7 @@ public final class SqliteJournal implements Journal {
           entries.add(new Logged(LogRecord.decode(read.record()), read.end(), 0));
         }
       }
-      apply(sql, entries, new ArrayList<>());
+      apply(sql, entries, new ArrayList<>(), renumbered);
     }
     setApplied(sql, new JournalLog.Position(next, 0, 0));
     return next;
@@ -533,7 +548,7 @@ public final class SqliteJournal implements Journal {
         true,
         true,
         sql -> {
-          insert(sql, delivery, Status.QUEUED, null, null, false);
+          insert(sql, delivery, null, null, null, false);
           return null;
         });
   }
@@ -548,7 +563,7 @@ public final class SqliteJournal implements Journal {
         true,
         false,
         sql -> {
-          insert(sql, delivery, Status.RUNNING, Instant.now(), null, false);
+          insert(sql, delivery, Trigger.RECEIVED, Instant.now(), null, false);
           return 1;
         });
   }
@@ -570,7 +585,9 @@ public final class SqliteJournal implements Journal {
             frame,
             position -> {
               end[0] = position;
-              writes.add(new Logged(record, position, ++appended));
+              Logged logged = new Logged(record, position, ++appended);
+              unapplied.put(record.deliveryId(), logged);
+              writes.add(logged);
             });
       } catch (IOException e) {
         throw logFailure(e);
@@ -589,29 +606,103 @@ public final class SqliteJournal implements Journal {
 
   @Override
   public int start(String id, Trigger trigger) {
-    return write(false, false, sql -> startAttempt(sql, id, trigger));
+    int number =
+        write(false, false, sql -> startAttempt(sql, id, trigger, Instant.now(), null, null));
+    if (number == 0) {
+      throw new JournalException("no delivery " + id + " in " + file);
+    }
+    return number;
   }
 
-  /** One transaction: a worker's attempt costs one commit, not a commit and a read's barrier. */
+  /**
+   * Without a log, one transaction: a worker's attempt costs one commit, not a commit and a read.
+   * With the log (serve), no commit at all: the start is logged like the rest of the delivery, and
+   * the delivery is read from the log's record when the database does not have it yet (a worker
+   * taking a delivery just acknowledged), or from the database once it has every logged write for
+   * it. A commit per attempt was a third of the server's CPU under {@code --async} load.
+   */
   @Override
   public Started startAndRead(String id, Trigger trigger) {
-    return write(
-        false,
-        false,
-        sql -> {
-          int number = startAttempt(sql, id, trigger);
-          return new Started(number, findIn(sql, id).orElseThrow());
-        });
+    if (log == null) {
+      return write(
+          false,
+          false,
+          sql -> {
+            int number = startAttempt(sql, id, trigger, Instant.now(), null, null);
+            if (number == 0) {
+              throw new JournalException("no delivery " + id + " in " + file);
+            }
+            return new Started(number, findIn(sql, id).orElseThrow());
+          });
+    }
+    DeliveryRecord record = null;
+    Logged pending = unapplied.get(id);
+    if (pending != null
+        && pending.record() instanceof LogRecord.Received received
+        && !received.running()) {
+      // Only the worker that runs it writes for a queued delivery, so this is where it stands.
+      NewDelivery d = received.delivery();
+      record =
+          new DeliveryRecord(
+              new DeliverySummary(
+                  d.id(),
+                  d.received().truncatedTo(ChronoUnit.MILLIS),
+                  d.handler(),
+                  Status.QUEUED,
+                  0,
+                  null,
+                  null,
+                  null),
+              d.body(),
+              d.headers(),
+              null,
+              null,
+              List.of());
+    } else {
+      if (pending != null && applied < pending.count()) {
+        write(false, false, sql -> null); // the database has every write for it after this
+      }
+      record =
+          readNow(sql -> findIn(sql, id))
+              .orElseThrow(() -> new JournalException("no delivery " + id + " in " + file));
+    }
+    int number = record.summary().attempts() + 1;
+    Instant started = Instant.now();
+    append(new LogRecord.Started(id, number, trigger, started));
+    DeliverySummary was = record.summary();
+    List<Attempt> attempts = new ArrayList<>(record.attempts());
+    attempts.add(new Attempt(number, trigger, started, Status.RUNNING, null, null, null));
+    return new Started(
+        number,
+        new DeliveryRecord(
+            new DeliverySummary(
+                was.id(), was.received(), was.handler(), Status.RUNNING, number, null, null, null),
+            record.body(),
+            record.headers(),
+            record.output(),
+            record.stderr(),
+            attempts));
   }
 
-  /** Moves the delivery's latest attempt, if any, to the attempts table and starts the next. */
-  private int startAttempt(Statements sql, String id, Trigger trigger) throws SQLException {
+  /**
+   * Moves the delivery's latest attempt, if any, to the attempts table and starts the next, which
+   * ended already when {@code result} is not null (a start and its end applied from the log
+   * together). Returns the attempt's number, 0 when there is no such delivery.
+   */
+  private static int startAttempt(
+      Statements sql,
+      String id,
+      Trigger trigger,
+      Instant started,
+      AttemptResult result,
+      Status next)
+      throws SQLException {
     PreparedStatement find = sql.prepare("SELECT attempts FROM deliveries WHERE id = ?");
     find.setString(1, id);
     int number;
     try (ResultSet rs = find.executeQuery()) {
       if (!rs.next()) {
-        throw new JournalException("no delivery " + id + " in " + file);
+        return 0;
       }
       number = rs.getInt(1) + 1;
     }
@@ -625,14 +716,17 @@ public final class SqliteJournal implements Journal {
     earlier.executeUpdate();
     PreparedStatement update =
         sql.prepare(
-            "UPDATE deliveries SET status = 'running', attempts = ?, attempt_trigger = ?,"
-                + " attempt_started = ?, attempt_status = 'running', exit_status = NULL,"
+            "UPDATE deliveries SET attempts = ?, attempt_trigger = ?, attempt_started = ?,"
+                + " status = 'running', attempt_status = 'running', exit_status = NULL,"
                 + " duration_ms = NULL, error = NULL WHERE id = ?");
     update.setInt(1, number);
     update.setString(2, trigger.label());
-    update.setLong(3, Instant.now().toEpochMilli());
+    update.setLong(3, started.toEpochMilli());
     update.setString(4, id);
     update.executeUpdate();
+    if (result != null) {
+      updateFinished(sql, id, number, result, next);
+    }
     return number;
   }
 
@@ -715,18 +809,21 @@ public final class SqliteJournal implements Journal {
           + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   /**
-   * Inserts a delivery: queued ({@code started} null), or with its first attempt, started at {@code
-   * started} on its arrival, running or, when {@code result} is not null, ended. {@code batched}
-   * adds it to the statement's batch, which {@link #flushInserts} runs.
+   * Inserts a delivery: queued ({@code trigger} null), or with its first attempt, started at {@code
+   * started}, running or, when {@code finished} is not null, ended. {@code batched} adds it to the
+   * statement's batch, which {@link #flushInserts} runs.
    */
   private static void insert(
       Statements sql,
       NewDelivery d,
-      Status status,
+      Trigger trigger,
       Instant started,
-      AttemptResult result,
+      LogRecord.Finished finished,
       boolean batched)
       throws SQLException {
+    AttemptResult result = finished == null ? null : finished.result();
+    Status status =
+        trigger == null ? Status.QUEUED : finished == null ? Status.RUNNING : finished.next();
     PreparedStatement insert = sql.prepare(INSERT_DELIVERY);
     insert.setString(1, d.id());
     insert.setLong(2, d.received().toEpochMilli());
@@ -734,12 +831,12 @@ public final class SqliteJournal implements Journal {
     insert.setBytes(4, d.body());
     insert.setString(5, Json.write(d.headers()));
     insert.setString(6, status.label());
-    insert.setInt(7, started == null ? 0 : 1);
+    insert.setInt(7, trigger == null ? 0 : 1);
     bindEnd(insert, 8, result);
     insert.setString(11, result == null ? null : result.output());
     insert.setString(12, result == null ? null : result.stderr());
-    insert.setString(13, started == null ? null : Trigger.RECEIVED.label());
-    if (started == null) {
+    insert.setString(13, trigger == null ? null : trigger.label());
+    if (trigger == null) {
       insert.setNull(14, Types.INTEGER);
       insert.setString(15, null);
     } else {
@@ -782,27 +879,50 @@ public final class SqliteJournal implements Journal {
 
   /**
    * Applies {@code batch} in order inside the caller's transaction: the logged records, and the
-   * waited-for writes, whose results go to {@code results}. A delivery received and finished within
-   * the same run of logged records (a synchronous delivery, usually) is inserted as it ended: two
-   * inserts instead of two inserts and two updates. Returns where the last logged record ends, or
-   * null when there was none.
+   * waited-for writes, whose results go to {@code results}. Within a run of logged records, a
+   * delivery's writes fold together: one received, started and finished there (a delivery of
+   * synchronous serve, or one a worker ran at once) is inserted as it ended, and an attempt started
+   * and finished there is one update. {@code renumbered} carries the attempts whose number the
+   * database changed from one batch to the next. Returns where the last logged record ends, or null
+   * when there was none.
    */
-  private static JournalLog.Position apply(Statements sql, List<Entry> batch, List<Object> results)
+  private static JournalLog.Position apply(
+      Statements sql, List<Entry> batch, List<Object> results, Map<String, Integer> renumbered)
       throws SQLException {
-    // Which Finished records fold into the Received before them: only across logged records, as
-    // a waited-for write in between may read or change the delivery.
-    LogRecord.Finished[] folded = new LogRecord.Finished[batch.size()];
+    // What folds into what: only across logged records, as a waited-for write in between may read
+    // or change the delivery.
+    LogRecord.Started[] firstStart = new LogRecord.Started[batch.size()];
+    LogRecord.Finished[] end = new LogRecord.Finished[batch.size()];
     boolean[] skip = new boolean[batch.size()];
-    Map<String, Integer> running = new HashMap<>();
+    Map<String, Integer> open = new HashMap<>(); // per id, the record its next one may fold into
     for (int i = 0; i < batch.size(); i++) {
       if (!(batch.get(i) instanceof Logged logged)) {
-        running.clear();
-      } else if (logged.record() instanceof LogRecord.Received r && r.running()) {
-        running.put(r.delivery().id(), i);
-      } else if (logged.record() instanceof LogRecord.Finished f && f.number() == 1) {
-        Integer received = running.remove(f.id());
-        if (received != null) {
-          folded[received] = f;
+        open.clear();
+        continue;
+      }
+      LogRecord record = logged.record();
+      Integer at = open.get(record.deliveryId());
+      LogRecord into = at == null ? null : ((Logged) batch.get(at)).record();
+      if (record instanceof LogRecord.Received) {
+        open.put(record.deliveryId(), i);
+      } else if (record instanceof LogRecord.Started s) {
+        if (into instanceof LogRecord.Received r
+            && !r.running()
+            && firstStart[at] == null
+            && s.number() == 1) {
+          firstStart[at] = s;
+          skip[i] = true;
+        } else {
+          open.put(s.id(), i);
+        }
+      } else if (record instanceof LogRecord.Finished f) {
+        open.remove(f.id());
+        int number =
+            into instanceof LogRecord.Received r
+                ? (r.running() ? 1 : firstStart[at] == null ? -1 : firstStart[at].number())
+                : into instanceof LogRecord.Started s ? s.number() : -1;
+        if (number == f.number()) {
+          end[at] = f;
           skip[i] = true;
         }
       }
@@ -819,21 +939,42 @@ public final class SqliteJournal implements Journal {
         continue;
       }
       Logged logged = (Logged) entry;
+      LogRecord.Finished f = end[i];
       if (logged.record() instanceof LogRecord.Received r) {
-        LogRecord.Finished f = folded[i];
         NewDelivery d = r.delivery();
-        if (!r.running()) {
-          insert(sql, d, Status.QUEUED, null, null, true);
-        } else if (f == null) {
-          insert(sql, d, Status.RUNNING, d.received(), null, true);
+        LogRecord.Started s = firstStart[i];
+        if (r.running()) {
+          insert(sql, d, Trigger.RECEIVED, d.received(), f, true);
+        } else if (s != null) {
+          insert(sql, d, s.trigger(), s.started(), f, true);
         } else {
-          insert(sql, d, f.next(), d.received(), f.result(), true);
+          insert(sql, d, null, null, null, true);
         }
-      } else if (logged.record() instanceof LogRecord.Finished f) {
+      } else {
         flushInserts(sql);
-        // No such delivery: removed by hand, or a journal replaced under the server. Nothing
+        // No such delivery below: removed by hand, or a journal replaced under the server. Nothing
         // is left to record it on, and refusing it would stop the log behind it.
-        updateFinished(sql, f.id(), f.number(), f.result(), f.next());
+        if (logged.record() instanceof LogRecord.Started s) {
+          int number =
+              startAttempt(
+                  sql,
+                  s.id(),
+                  s.trigger(),
+                  s.started(),
+                  f == null ? null : f.result(),
+                  f == null ? null : f.next());
+          if (number != 0 && number != s.number() && f == null) {
+            renumbered.put(s.id() + " " + s.number(), number);
+          }
+        } else if (logged.record() instanceof LogRecord.Finished finished) {
+          Integer number = renumbered.remove(finished.id() + " " + finished.number());
+          updateFinished(
+              sql,
+              finished.id(),
+              number == null ? finished.number() : number,
+              finished.result(),
+              finished.next());
+        }
       }
       last = logged.end();
     }
@@ -953,17 +1094,22 @@ public final class SqliteJournal implements Journal {
         syncing = sync;
       }
       writer.prepare("BEGIN IMMEDIATE").execute();
-      JournalLog.Position last = apply(writer, batch, results);
+      // A copy, kept only if this commits: a batch rolled back is applied again.
+      Map<String, Integer> numbers = new HashMap<>(renumbered);
+      JournalLog.Position last = apply(writer, batch, results, numbers);
       if (inserted > 0 && pruneDue(inserted)) {
         prune(writer.connection, retention);
       }
       writer.prepare("COMMIT").execute();
+      renumbered.clear();
+      renumbered.putAll(numbers);
       int next = 0;
       for (Entry entry : batch) {
         if (entry instanceof Write w) {
           w.done().complete(results.get(next++));
         } else if (entry instanceof Logged logged) {
           applied = Math.max(applied, logged.count());
+          unapplied.remove(logged.record().deliveryId(), logged);
         }
       }
       if (last != null) {
@@ -1163,6 +1309,11 @@ public final class SqliteJournal implements Journal {
       // Read your writes: wait until the database has what the log holds so far.
       write(false, false, sql -> null);
     }
+    return readNow(work);
+  }
+
+  /** Reads what the database holds now. */
+  private <T> T readNow(Work<T> work) {
     synchronized (reader) {
       try {
         return work.run(reader);

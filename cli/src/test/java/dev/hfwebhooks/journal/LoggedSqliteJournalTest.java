@@ -103,6 +103,72 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
   }
 
   @Test
+  void aWorkersAttemptsInTheLogReachTheDatabaseWhetherTheirRecordsFoldTogetherOrNot()
+      throws Exception {
+    NewDelivery retried = arrived("deploy");
+    NewDelivery running = arrived("deploy");
+    Instant first = Instant.ofEpochMilli(1_000);
+    Instant second = Instant.ofEpochMilli(2_000);
+    open(Retention.DEFAULT).close();
+    // One file is applied in one go: there, a delivery queued, started and ended is one insert.
+    deadServersLog(
+        1,
+        new LogRecord.Received(retried, false),
+        new LogRecord.Received(running, false),
+        new LogRecord.Started(retried.id(), 1, Trigger.RECEIVED, first),
+        new LogRecord.Started(running.id(), 1, Trigger.RECEIVED, first),
+        new LogRecord.Finished(retried.id(), 1, failed(3), Status.QUEUED));
+    // And the retry in the next: a start and its end are one update.
+    deadServersLog(
+        2,
+        new LogRecord.Started(retried.id(), 2, Trigger.RETRY, second),
+        new LogRecord.Finished(retried.id(), 2, succeeded(), Status.SUCCEEDED));
+
+    try (SqliteJournal journal = open(Retention.DEFAULT)) {
+      DeliveryRecord record = journal.find(retried.id()).orElseThrow();
+      assertThat(record.summary().status()).isEqualTo(Status.SUCCEEDED);
+      assertThat(record.attempts())
+          .extracting(Attempt::number, Attempt::trigger, Attempt::started, Attempt::status)
+          .containsExactly(
+              tuple(1, Trigger.RECEIVED, first, Status.FAILED),
+              tuple(2, Trigger.RETRY, second, Status.SUCCEEDED));
+      assertThat(journal.recover()).extracting(DeliverySummary::id).containsExactly(running.id());
+      assertThat(journal.find(running.id()).orElseThrow().attempts())
+          .extracting(Attempt::number, Attempt::status, Attempt::error)
+          .containsExactly(
+              tuple(1, Status.FAILED, "interrupted: the server stopped during this attempt"));
+    }
+  }
+
+  @Test
+  void anAttemptNumberAnotherProcessTookMeanwhileGoesToTheNextOne() throws Exception {
+    NewDelivery delivery = arrived("deploy");
+    try (SqliteJournal replay = SqliteJournal.open(file(), Retention.DEFAULT)) {
+      replay.enqueue(delivery);
+      // replay ran it as attempt 1 while serve's worker, which had read it queued, ran it too
+      replay.finish(
+          delivery.id(),
+          replay.start(delivery.id(), Trigger.REPLAY),
+          succeeded(),
+          Status.SUCCEEDED);
+    }
+    // The worker's start and its end applied in two goes, so its number is remembered between.
+    deadServersLog(
+        1, new LogRecord.Started(delivery.id(), 1, Trigger.RECEIVED, Instant.ofEpochMilli(1_000)));
+    deadServersLog(2, new LogRecord.Finished(delivery.id(), 1, failed(3), Status.FAILED));
+
+    try (SqliteJournal journal = open(Retention.DEFAULT)) {
+      DeliveryRecord record = journal.find(delivery.id()).orElseThrow();
+      assertThat(record.attempts())
+          .extracting(Attempt::number, Attempt::trigger, Attempt::status)
+          .containsExactly(
+              tuple(1, Trigger.REPLAY, Status.SUCCEEDED),
+              tuple(2, Trigger.RECEIVED, Status.FAILED));
+      assertThat(record.summary().status()).isEqualTo(Status.FAILED);
+    }
+  }
+
+  @Test
   void aRecordACrashCutShortIsLeftOutAndTheOnesBeforeItAreKept() throws Exception {
     NewDelivery whole = arrived("deploy");
     NewDelivery cut = arrived("deploy");
