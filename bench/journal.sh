@@ -18,7 +18,8 @@
 # Prints one markdown row per run, then the medians.
 #
 # Usage: bench/journal.sh [SECONDS] [ROUNDS] [WARMUP]   (measured seconds per run, default 15;
-# rounds, 5; warm-up seconds per server, 40)
+# rounds, 5; warm-up seconds per server, 40). BENCH_MODES="off sync" runs only those modes (the
+# sync-mode cost alone, without --async's syncs disturbing the disk meanwhile).
 # Needs wrk (Debian: apt-get install wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +62,16 @@ LUA
 { cat "$work/post.lua"; echo 'function delay() return 4 end'; } > "$work/brisk.lua"
 
 base_port=${BENCH_PORT:-18765}
+read -r -a modes <<< "${BENCH_MODES:-off sync async paced brisk}"
+needed=()
+for mode in "${modes[@]}"; do
+  case $mode in
+    off | sync | async) needed+=("$mode") ;;
+    paced | brisk) needed+=(async) ;;
+    *) echo "bench: unknown mode $mode (off, sync, async, paced, brisk)" >&2; exit 2 ;;
+  esac
+done
+read -r -a needed <<< "$(printf '%s\n' "${needed[@]}" | sort -u | tr '\n' ' ')"
 declare -A port=([off]=$base_port [sync]=$((base_port + 1)) [async]=$((base_port + 2)))
 
 start_server() { # mode
@@ -94,18 +105,18 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # wrk's "Requests/sec" and its latency percentiles, converted to ms.
 ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; printf "%.2f", v }'; }
 
-for mode in off sync async; do
+for mode in "${needed[@]}"; do
   start_server "$mode"
   wrk -t2 -c16 -d"${warmup}s" -s "$work/post.lua" "http://127.0.0.1:${port[$mode]}/webhooks/bench" > /dev/null
 done
-drain
+[ -z "${pid[async]:-}" ] || drain
 
 results=$work/results
 : > "$results"
 echo "| round | mode | requests/s | p50 ms | p99 ms | non-2xx | server CPU us/request |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for round in $(seq 1 "$rounds"); do
-  for mode in off sync async paced brisk; do
+  for mode in "${modes[@]}"; do
     server=$mode script=$work/post.lua
     case $mode in paced | brisk) server=async script=$work/$mode.lua ;; esac
     before=$(cpu_ticks "${pid[$server]}")
@@ -130,22 +141,27 @@ echo "Medians of $rounds rounds:"
 echo
 echo "| mode | requests/s | p50 ms | p99 ms | server CPU us/request |"
 echo "| --- | --- | --- | --- | --- |"
-for mode in off sync async paced brisk; do
+for mode in "${modes[@]}"; do
   rps=$(awk -v m="$mode" '$1 == m { print $2 }' "$results" | median)
   p50=$(awk -v m="$mode" '$1 == m { print $3 }' "$results" | median)
   p99=$(awk -v m="$mode" '$1 == m { print $4 }' "$results" | median)
   cpu=$(awk -v m="$mode" '$1 == m { print $5 }' "$results" | median)
   echo "| $mode | $rps | $p50 | $p99 | $cpu |"
 done
-off=$(awk '$1 == "off" { print $2 }' "$results" | median)
-sync=$(awk '$1 == "sync" { print $2 }' "$results" | median)
-echo
-awk -v off="$off" -v sync="$sync" 'BEGIN { printf "Journaling in sync mode costs %.1f %% of throughput (median against median).\n", (1 - sync / off) * 100 }'
-# On a shared machine throughput moves with the neighbours' load; the server's own CPU per
-# request moves much less, and on 2 cores that wrk shares it is what bounds throughput.
-off_cpu=$(awk '$1 == "off" { print $5 }' "$results" | median)
-sync_cpu=$(awk '$1 == "sync" { print $5 }' "$results" | median)
-awk -v off="$off_cpu" -v sync="$sync_cpu" 'BEGIN { printf "Server CPU per request: off %d us, sync %d us (%+.1f %%).\n", off, sync, (sync / off - 1) * 100 }'
+if [[ " ${modes[*]} " == *" off "* && " ${modes[*]} " == *" sync "* ]]; then
+  off=$(awk '$1 == "off" { print $2 }' "$results" | median)
+  sync=$(awk '$1 == "sync" { print $2 }' "$results" | median)
+  echo
+  awk -v off="$off" -v sync="$sync" 'BEGIN { printf "Journaling in sync mode costs %.1f %% of throughput (median against median).\n", (1 - sync / off) * 100 }'
+  # Off and sync run back to back in a round, so the same round is the fairer comparison.
+  awk '$1 == "off" { off = $2; offcpu = $5 } $1 == "sync" { cost = cost sprintf(" %.1f %%", (1 - $2 / off) * 100); us = us sprintf(" %d", $5 - offcpu) }
+    END { print "Round by round: sync costs" cost " of throughput, and" us " us of server CPU per request." }' "$results"
+  # On a shared machine throughput moves with the neighbours' load; the server's own CPU per
+  # request moves much less, and on 2 cores that wrk shares it is what bounds throughput.
+  off_cpu=$(awk '$1 == "off" { print $5 }' "$results" | median)
+  sync_cpu=$(awk '$1 == "sync" { print $5 }' "$results" | median)
+  awk -v off="$off_cpu" -v sync="$sync_cpu" 'BEGIN { printf "Server CPU per request: off %d us, sync %d us (%+.1f %%).\n", off, sync, (sync / off - 1) * 100 }'
+fi
 # The floor under a durable acknowledgement: one synced 4 KiB write on the data dir's disk.
 dd if=/dev/zero of="$work/sync-test" bs=4k count=200 oflag=dsync 2> "$work/dd.txt"
 sync_ms=$(awk '/copied/ { for (i = 1; i <= NF; i++) if ($i == "s,") printf "%.2f", $(i - 1) * 1000 / 200 }' "$work/dd.txt")

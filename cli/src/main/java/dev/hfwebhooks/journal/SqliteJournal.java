@@ -515,9 +515,10 @@ public final class SqliteJournal implements Journal {
             : retention.count();
     for (String sql :
         List.of(
+            // Only a delivery run more than once has rows there: the latest is in its own row.
             "DELETE FROM attempts WHERE delivery IN (SELECT id FROM deliveries WHERE "
                 + removed
-                + ")",
+                + " AND attempts > 1)",
             "DELETE FROM deliveries WHERE " + removed)) {
       try (PreparedStatement p = connection.prepareStatement(sql)) {
         p.setLong(1, bound);
