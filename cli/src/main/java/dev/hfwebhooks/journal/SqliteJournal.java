@@ -176,6 +176,10 @@ public final class SqliteJournal implements Journal {
 
   private final Path file;
   private final Retention retention;
+
+  /** Whether rows hold their latest attempt (format 3 on); before, every attempt is in attempts. */
+  private final boolean latestInRow;
+
   private final Statements reader;
   private final Statements writer;
   private final BlockingQueue<Entry> writes = new LinkedBlockingQueue<>();
@@ -237,8 +241,10 @@ public final class SqliteJournal implements Journal {
       Connection reader,
       Statements writer,
       Connection checkpoints,
-      JournalLog log) {
+      JournalLog log,
+      int format) {
     this.file = file;
+    this.latestInRow = format >= 3;
     this.retention = retention;
     this.reader = new Statements(reader);
     this.writer = writer;
@@ -324,7 +330,8 @@ public final class SqliteJournal implements Journal {
           connect(file, false, BUSY_TIMEOUT),
           sql,
           connect(file, false, BUSY_TIMEOUT),
-          log);
+          log,
+          SCHEMA_VERSION);
     } catch (SQLException e) {
       closeQuietly(writer);
       throw translate(file, e);
@@ -389,7 +396,8 @@ public final class SqliteJournal implements Journal {
         throw new JournalException(notAJournal(file, "it has no deliveries table"));
       }
       checkVersion(file, version);
-      return new SqliteJournal(file, Retention.DEFAULT, reader, null, null, null);
+      // An older format is read as it is: converting it takes a writer (serve, replay).
+      return new SqliteJournal(file, Retention.DEFAULT, reader, null, null, null, version);
     } catch (SQLException e) {
       closeQuietly(reader);
       throw translate(file, e);
@@ -633,7 +641,7 @@ public final class SqliteJournal implements Journal {
             if (number == 0) {
               throw new JournalException("no delivery " + id + " in " + file);
             }
-            return new Started(number, findIn(sql, id).orElseThrow());
+            return new Started(number, findIn(sql, id, true).orElseThrow());
           });
     }
     DeliveryRecord record = null;
@@ -664,7 +672,7 @@ public final class SqliteJournal implements Journal {
         write(false, false, sql -> null); // the database has every write for it after this
       }
       record =
-          readNow(sql -> findIn(sql, id))
+          readNow(sql -> findIn(sql, id, latestInRow))
               .orElseThrow(() -> new JournalException("no delivery " + id + " in " + file));
     }
     int number = record.summary().attempts() + 1;
@@ -1207,15 +1215,17 @@ public final class SqliteJournal implements Journal {
 
   @Override
   public Optional<DeliveryRecord> find(String id) {
-    return read(sql -> findIn(sql, id));
+    return read(sql -> findIn(sql, id, latestInRow));
   }
 
-  private static Optional<DeliveryRecord> findIn(Statements sql, String id) throws SQLException {
+  private static Optional<DeliveryRecord> findIn(Statements sql, String id, boolean latestInRow)
+      throws SQLException {
     PreparedStatement p =
         sql.prepare(
             SUMMARY
-                + ", body, headers, output, stderr, attempt_trigger, attempt_started,"
-                + " attempt_status FROM deliveries WHERE id = ?");
+                + ", body, headers, output, stderr"
+                + (latestInRow ? ", attempt_trigger, attempt_started, attempt_status" : "")
+                + " FROM deliveries WHERE id = ?");
     p.setString(1, id);
     DeliverySummary summary;
     byte[] body;
@@ -1232,7 +1242,7 @@ public final class SqliteJournal implements Journal {
       headers = rs.getString("headers");
       output = rs.getString("output");
       stderr = rs.getString("stderr");
-      String trigger = rs.getString("attempt_trigger");
+      String trigger = latestInRow ? rs.getString("attempt_trigger") : null;
       if (trigger != null) {
         latest =
             new Attempt(

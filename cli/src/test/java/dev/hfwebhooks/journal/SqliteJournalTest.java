@@ -378,6 +378,31 @@ class SqliteJournalTest {
   }
 
   @Test
+  void aJournalOfFormat2IsReadAsItIsWhenOpenedForReading() throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
+        Statement s = c.createStatement()) {
+      for (String statement : FORMAT_2.split(";\n")) {
+        if (!statement.isBlank()) {
+          s.execute(statement);
+        }
+      }
+      s.execute("PRAGMA user_version = 2");
+    }
+
+    try (SqliteJournal journal = SqliteJournal.openForReading(file())) {
+      assertThat(journal.find("retried").orElseThrow().attempts())
+          .extracting(Attempt::number, Attempt::status)
+          .containsExactly(tuple(1, Status.FAILED), tuple(2, Status.SUCCEEDED));
+      assertThat(journal.list(Query.newest(10))).hasSize(2);
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
+        Statement s = c.createStatement();
+        var rs = s.executeQuery("PRAGMA user_version")) {
+      assertThat(rs.getInt(1)).as("left as it was").isEqualTo(2);
+    }
+  }
+
+  @Test
   void aJournalFromANewerVersionIsRefused() throws Exception {
     open().close();
     try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file());
