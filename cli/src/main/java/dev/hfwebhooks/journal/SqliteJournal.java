@@ -938,10 +938,15 @@ public final class SqliteJournal implements Journal {
     }
     JournalLog.Position last = null;
     for (int i = 0; i < batch.size(); i++) {
+      Entry entry = batch.get(i);
+      if (entry instanceof Logged logged) {
+        // Folded records too: the database has them, and a start after a crash must not apply a
+        // Started again (it would add an attempt).
+        last = logged.end();
+      }
       if (skip[i]) {
         continue;
       }
-      Entry entry = batch.get(i);
       if (entry instanceof Write w) {
         flushInserts(sql);
         results.add(w.work().run(sql));
@@ -985,7 +990,6 @@ public final class SqliteJournal implements Journal {
               finished.next());
         }
       }
-      last = logged.end();
     }
     flushInserts(sql);
     if (last != null) {
