@@ -29,6 +29,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
@@ -199,6 +200,9 @@ public final class SqliteJournal implements Journal {
    * reads it from here, or knows what to wait for before it reads the database.
    */
   private final Map<String, Logged> unapplied = new ConcurrentHashMap<>();
+
+  /** Locks for starting attempts, by delivery id: see {@link #startAndRead}. */
+  private final Object[] startLocks = Stream.generate(Object::new).limit(64).toArray();
 
   /**
    * Attempts a worker logged as number n that the database recorded as another, because another
@@ -615,6 +619,10 @@ public final class SqliteJournal implements Journal {
 
   @Override
   public int start(String id, Trigger trigger) {
+    if (log != null) {
+      // Numbered like a worker's start, so that the two cannot both take the same number.
+      return startAndRead(id, trigger).number();
+    }
     int number =
         write(false, false, sql -> startAttempt(sql, id, trigger, Instant.now(), null, null));
     if (number == 0) {
@@ -644,7 +652,14 @@ public final class SqliteJournal implements Journal {
             return new Started(number, findIn(sql, id, true).orElseThrow());
           });
     }
-    DeliveryRecord record = null;
+    // One start of a delivery at a time in this process: numbering reads, then appends.
+    synchronized (startLocks[Math.floorMod(id.hashCode(), startLocks.length)]) {
+      return startLogged(id, trigger);
+    }
+  }
+
+  private Started startLogged(String id, Trigger trigger) {
+    DeliveryRecord record;
     Logged pending = unapplied.get(id);
     if (pending != null
         && pending.record() instanceof LogRecord.Received received

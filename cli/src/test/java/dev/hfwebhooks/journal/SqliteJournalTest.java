@@ -269,6 +269,40 @@ class SqliteJournalTest {
   }
 
   @Test
+  void attemptsStartedAtOnceFromManyThreadsTakeOneNumberEach() throws Exception {
+    NewDelivery delivery = arrived("deploy");
+    try (SqliteJournal journal = open();
+        ExecutorService threads = Executors.newFixedThreadPool(4)) {
+      journal.enqueue(delivery);
+      List<Future<Integer>> starts = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        Trigger trigger = i % 2 == 0 ? Trigger.REPLAY : Trigger.RETRY;
+        starts.add(
+            threads.submit(
+                () -> {
+                  // A worker's start and the console's replay of the same delivery, at once.
+                  int number =
+                      trigger == Trigger.RETRY
+                          ? journal.startAndRead(delivery.id(), trigger).number()
+                          : journal.start(delivery.id(), trigger);
+                  journal.finish(delivery.id(), number, succeeded(), Status.SUCCEEDED);
+                  return number;
+                }));
+      }
+      List<Integer> numbers = new ArrayList<>();
+      for (Future<Integer> start : starts) {
+        numbers.add(start.get());
+      }
+
+      assertThat(numbers).doesNotHaveDuplicates().hasSize(40).allMatch(n -> n >= 1 && n <= 40);
+      assertThat(journal.find(delivery.id()).orElseThrow().attempts())
+          .extracting(Attempt::number, Attempt::status)
+          .containsExactlyElementsOf(
+              numbers.stream().sorted().map(n -> tuple(n, Status.SUCCEEDED)).toList());
+    }
+  }
+
+  @Test
   void anUnknownIdIsEmptyAndStartingItIsAnError() {
     try (SqliteJournal journal = open()) {
       assertThat(journal.find("no-such-id")).isEmpty();
