@@ -1346,7 +1346,14 @@ public final class SqliteJournal implements Journal {
   private <T> T readNow(Work<T> work) {
     synchronized (reader) {
       try {
-        return work.run(reader);
+        // One snapshot for the whole read: a delivery is two statements (its row, its earlier
+        // attempts), and replay in another process may start an attempt between them.
+        reader.prepare("BEGIN").execute();
+        try {
+          return work.run(reader);
+        } finally {
+          reader.prepare("COMMIT").execute(); // ends the read; it wrote nothing
+        }
       } catch (SQLException e) {
         throw translate(file, e);
       }
