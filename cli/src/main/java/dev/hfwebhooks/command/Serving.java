@@ -12,6 +12,7 @@ import dev.hfwebhooks.hub.Sync;
 import dev.hfwebhooks.hub.WebhookSpec;
 import dev.hfwebhooks.journal.DataDir;
 import dev.hfwebhooks.journal.DeliveryQueue;
+import dev.hfwebhooks.journal.DeliverySummary;
 import dev.hfwebhooks.journal.Journal;
 import dev.hfwebhooks.journal.JournalException;
 import dev.hfwebhooks.journal.RecordedRun;
@@ -127,6 +128,16 @@ final class Serving {
               RandomGenerator.getDefault(),
               log::info);
     }
+    // Before the server takes requests: a delivery it accepts meanwhile would be running too, and
+    // taken for one the last server left running.
+    List<DeliverySummary> left = List.of();
+    if (queue != null) {
+      try {
+        left = recording.journal().recover();
+      } catch (JournalException e) {
+        log.info("warning: cannot run what the last server left unfinished: " + e.getMessage());
+      }
+    }
     WebhookServer server;
     try {
       server = start(config, handlers, recording.journal(), async ? queue : null, log);
@@ -143,15 +154,9 @@ final class Serving {
     shutdown.install();
     StartupMessage.head(server.localUrl(), config.hasSecret()).forEach(out::println);
     out.println(journalLine(recording));
-    if (queue != null) {
-      try {
-        int recovered = queue.recover();
-        if (recovered > 0) {
-          log.info(recovered + " deliveries left unfinished by the last server: running them.");
-        }
-      } catch (JournalException e) {
-        log.info("warning: cannot run what the last server left unfinished: " + e.getMessage());
-      }
+    if (!left.isEmpty()) {
+      int recovered = queue.resume(left);
+      log.info(recovered + " deliveries left unfinished by the last server: running them.");
     }
 
     Tunnel tunnel = null;

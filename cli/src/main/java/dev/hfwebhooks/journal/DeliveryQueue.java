@@ -112,7 +112,15 @@ public final class DeliveryQueue {
 
   /** Queues what a previous server left unfinished; returns how many. */
   public int recover() {
-    List<DeliverySummary> left = journal.recover();
+    return resume(journal.recover());
+  }
+
+  /**
+   * Queues {@code left}, what {@link Journal#recover} found a previous server left unfinished;
+   * returns how many. Serve recovers the journal before it takes requests and queues the rest once
+   * it is up, so that no delivery of its own is taken for a leftover.
+   */
+  public int resume(List<DeliverySummary> left) {
     for (DeliverySummary delivery : left) {
       log.accept(
           "%s delivery=%s left %s by the last server: running it again"

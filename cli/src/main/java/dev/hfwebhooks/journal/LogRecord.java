@@ -12,8 +12,8 @@ import java.util.Map;
 
 /**
  * A write to the journal as its {@link JournalLog} holds it until the database has it: a delivery
- * received, an attempt started by a worker, or an attempt ended. Encoded by hand in a small binary
- * form, because serve writes one or two per delivery on the request's own thread.
+ * received, an attempt started, or an attempt ended. Encoded by hand in a small binary form,
+ * because serve writes two or three per delivery, on the request's or the worker's own thread.
  */
 sealed interface LogRecord {
 
@@ -24,8 +24,10 @@ sealed interface LogRecord {
   record Received(NewDelivery delivery, boolean running) implements LogRecord {}
 
   /**
-   * A worker started attempt {@code number} of delivery {@code id}, as numbered from what the
-   * database held when it read the delivery (see {@code SqliteJournal.startAndRead}).
+   * Attempt {@code number} of delivery {@code id} started: numbered from the delivery as its
+   * starter read it (from the log's record, or from the database once it had every logged write for
+   * it). Should another process have taken that number meanwhile, the database gives it the next
+   * one.
    */
   record Started(String id, int number, Trigger trigger, Instant started) implements LogRecord {}
 

@@ -36,11 +36,12 @@ import org.sqlite.SQLiteException;
 import org.sqlite.SQLiteOpenMode;
 
 /**
- * The journal in one embedded SQLite file, in WAL mode. Every write that returns is in the file, so
- * it survives the server's crash (kill -9). Queuing a delivery ({@link #enqueue}, what {@code
- * --async} acknowledges) is also synced to the disk, so it survives a power loss too; the other
- * writes are not waited on for that ({@code synchronous=NORMAL}): after a power loss the last of
- * them may be missing, which at worst runs a delivery once more (at least once).
+ * The journal in one embedded SQLite file, in WAL mode. Every write that returns is in the file
+ * (or, opened for serve, in its log: see below), so it survives the server's crash (kill -9).
+ * Queuing a delivery ({@link #enqueue}, what {@code --async} acknowledges) is also synced to the
+ * disk, so it survives a power loss too; the other writes are not waited on for that ({@code
+ * synchronous=NORMAL}): after a power loss the last of them may be missing, which at worst runs a
+ * delivery once more (at least once).
  *
  * <p>Opened {@linkplain #openForServe for serve}, the writes a delivery makes on its way ({@link
  * #acceptRunning}, {@link #enqueue}, a worker's {@link #startAndRead}, {@link #finish}) are
