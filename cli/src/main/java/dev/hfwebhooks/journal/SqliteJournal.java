@@ -208,6 +208,9 @@ public final class SqliteJournal implements Journal {
   /**
    * Attempts a worker logged as number n that the database recorded as another, because another
    * process (replay) started an attempt n meanwhile: "id n" to the number taken (writer thread).
+   * Kept in memory only: should the server die between applying such a start and its end, the end
+   * is recorded on the other process's attempt n. That takes a replay racing a worker on the same
+   * delivery and a crash in the same ~20 ms, so the log does not carry the mapping.
    */
   private final Map<String, Integer> renumbered = new HashMap<>();
 
