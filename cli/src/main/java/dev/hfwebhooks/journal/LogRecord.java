@@ -31,12 +31,22 @@ sealed interface LogRecord {
    */
   record Started(String id, int number, Trigger trigger, Instant started) implements LogRecord {}
 
-  /** How attempt {@code number} of delivery {@code id} ended, and where the delivery now stands. */
-  record Finished(String id, int number, AttemptResult result, Status next) implements LogRecord {}
+  /**
+   * How attempt {@code number} of delivery {@code id} ended, and where the delivery now stands.
+   * {@code started} is the start of an attempt logged by a {@link Started} (null for the first
+   * attempt of a synchronous delivery): it finds the attempt should its number have changed.
+   */
+  record Finished(String id, int number, AttemptResult result, Status next, Instant started)
+      implements LogRecord {
+    Finished(String id, int number, AttemptResult result, Status next) {
+      this(id, number, result, next, null);
+    }
+  }
 
   byte RECEIVED = 1;
   byte FINISHED = 2;
   byte STARTED = 3;
+  byte FINISHED_STARTED = 4; // a Finished with its start: FINISHED's fields, then the start
 
   /** The delivery the record is about. */
   default String deliveryId() {
@@ -75,7 +85,7 @@ sealed interface LogRecord {
         out.writeLong(started.started().toEpochMilli());
       } else if (this instanceof Finished finished) {
         AttemptResult r = finished.result();
-        out.writeByte(FINISHED);
+        out.writeByte(finished.started() == null ? FINISHED : FINISHED_STARTED);
         writeString(out, finished.id());
         out.writeInt(finished.number());
         writeString(out, r.status().label());
@@ -85,6 +95,9 @@ sealed interface LogRecord {
         writeString(out, r.output());
         writeString(out, r.stderr());
         writeString(out, finished.next().label());
+        if (finished.started() != null) {
+          out.writeLong(finished.started().toEpochMilli());
+        }
       }
     } catch (IOException e) {
       throw new IllegalStateException("writing to memory cannot fail", e);
@@ -116,7 +129,7 @@ sealed interface LogRecord {
               in.readInt(),
               Trigger.parse(readString(in)),
               Instant.ofEpochMilli(in.readLong()));
-      case FINISHED -> {
+      case FINISHED, FINISHED_STARTED -> {
         String id = readString(in);
         int number = in.readInt();
         Status status = Status.parse(readString(in));
@@ -130,7 +143,9 @@ sealed interface LogRecord {
                 readString(in),
                 readString(in),
                 readString(in));
-        yield new Finished(id, number, result, Status.parse(readString(in)));
+        Status next = Status.parse(readString(in));
+        Instant started = type == FINISHED_STARTED ? Instant.ofEpochMilli(in.readLong()) : null;
+        yield new Finished(id, number, result, next, started);
       }
       default -> throw new IOException("unknown record type " + type);
     };

@@ -206,13 +206,10 @@ public final class SqliteJournal implements Journal {
   private final Object[] startLocks = Stream.generate(Object::new).limit(64).toArray();
 
   /**
-   * Attempts a worker logged as number n that the database recorded as another, because another
-   * process (replay) started an attempt n meanwhile: "id n" to the number taken (writer thread).
-   * Kept in memory only: should the server die between applying such a start and its end, the end
-   * is recorded on the other process's attempt n. That takes a replay racing a worker on the same
-   * delivery and a crash in the same ~20 ms, so the log does not carry the mapping.
+   * When each attempt logged by a start, and not ended yet, started ("id number"): its end carries
+   * it, to find the attempt should another process have taken its number meanwhile.
    */
-  private final Map<String, Integer> renumbered = new HashMap<>();
+  private final Map<String, Instant> loggedStarts = new ConcurrentHashMap<>();
 
   private volatile long applied;
 
@@ -370,7 +367,6 @@ public final class SqliteJournal implements Journal {
       appliedOffset = rs.getLong(2);
     }
     long next = appliedGeneration + 1;
-    Map<String, Integer> renumbered = new HashMap<>(); // across files: see apply()
     for (Path path : JournalLog.files(file.getParent(), LOG_PREFIX)) {
       long generation = JournalLog.generation(path, LOG_PREFIX);
       next = Math.max(next, generation + 1);
@@ -383,7 +379,7 @@ public final class SqliteJournal implements Journal {
           entries.add(new Logged(LogRecord.decode(read.record()), read.end(), 0));
         }
       }
-      apply(sql, entries, new ArrayList<>(), renumbered);
+      apply(sql, entries, new ArrayList<>());
     }
     setApplied(sql, new JournalLog.Position(next, 0, 0));
     return next;
@@ -697,6 +693,7 @@ public final class SqliteJournal implements Journal {
     int number = record.summary().attempts() + 1;
     Instant started = Instant.now();
     append(new LogRecord.Started(id, number, trigger, started));
+    loggedStarts.put(id + " " + number, started);
     DeliverySummary was = record.summary();
     List<Attempt> attempts = new ArrayList<>(record.attempts());
     attempts.add(new Attempt(number, trigger, started, Status.RUNNING, null, null, null));
@@ -753,7 +750,7 @@ public final class SqliteJournal implements Journal {
     update.setString(4, id);
     update.executeUpdate();
     if (result != null) {
-      updateFinished(sql, id, number, result, next);
+      updateFinished(sql, id, number, null, result, next);
     }
     return number;
   }
@@ -761,14 +758,15 @@ public final class SqliteJournal implements Journal {
   @Override
   public void finish(String id, int number, AttemptResult result, Status next) {
     if (log != null) {
-      append(new LogRecord.Finished(id, number, result, next));
+      Instant started = loggedStarts.remove(id + " " + number);
+      append(new LogRecord.Finished(id, number, result, next, started));
       return;
     }
     write(
         false,
         false,
         sql -> {
-          if (!updateFinished(sql, id, number, result, next)) {
+          if (!updateFinished(sql, id, number, null, result, next)) {
             throw new JournalException("no delivery " + id + " in " + file);
           }
           return null;
@@ -776,36 +774,74 @@ public final class SqliteJournal implements Journal {
   }
 
   /**
-   * Records how an attempt ended; false when there is no such attempt. The latest attempt is the
-   * delivery's row, and it sets the delivery's status; an earlier one (a run another process
-   * started after it, a replay say) changes only its own row.
+   * Records how attempt {@code number} ended; false when there is no such attempt. The latest
+   * attempt is the delivery's row, and it sets the delivery's status; an earlier one (a run another
+   * process started after it, a replay say) changes only its own row. With {@code started} (an
+   * attempt whose start was logged) the attempt must have started then; if attempt {@code number}
+   * did not, another process took that number before the start reached the database, and the
+   * attempt is the one that started then.
    */
   private static boolean updateFinished(
-      Statements sql, String id, int number, AttemptResult result, Status next)
+      Statements sql, String id, int number, Instant started, AttemptResult result, Status next)
+      throws SQLException {
+    if (endLatest(sql, id, number, started, result, next)
+        || endEarlier(sql, id, number, started, result)) {
+      return true;
+    }
+    return started != null
+        && (endLatest(sql, id, 0, started, result, next)
+            || endEarlier(sql, id, 0, started, result));
+  }
+
+  /**
+   * Ends the delivery's latest attempt if it is attempt {@code number} (any, for 0) and started at
+   * {@code started} (any time, for null).
+   */
+  private static boolean endLatest(
+      Statements sql, String id, int number, Instant started, AttemptResult result, Status next)
       throws SQLException {
     PreparedStatement delivery =
         sql.prepare(
             "UPDATE deliveries SET status = ?, exit_status = ?, duration_ms = ?, error = ?,"
-                + " output = ?, stderr = ?, attempt_status = ? WHERE id = ? AND attempts = ?");
+                + " output = ?, stderr = ?, attempt_status = ? WHERE id = ?"
+                + (number > 0 ? " AND attempts = ?" : "")
+                + (started != null ? " AND attempt_started = ?" : ""));
     delivery.setString(1, next.label());
     bindEnd(delivery, 2, result);
     delivery.setString(5, result.output());
     delivery.setString(6, result.stderr());
     delivery.setString(7, result.status().label());
     delivery.setString(8, id);
-    delivery.setInt(9, number);
-    if (delivery.executeUpdate() > 0) {
-      return true;
-    }
+    bindAttempt(delivery, 9, number, started);
+    return delivery.executeUpdate() > 0;
+  }
+
+  /** As {@link #endLatest}, for an earlier attempt, which changes only its own row. */
+  private static boolean endEarlier(
+      Statements sql, String id, int number, Instant started, AttemptResult result)
+      throws SQLException {
     PreparedStatement attempt =
         sql.prepare(
             "UPDATE attempts SET status = ?, exit_status = ?, duration_ms = ?, error = ?"
-                + " WHERE delivery = ? AND number = ?");
+                + " WHERE delivery = ?"
+                + (number > 0 ? " AND number = ?" : "")
+                + (started != null ? " AND started = ?" : ""));
     attempt.setString(1, result.status().label());
     bindEnd(attempt, 2, result);
     attempt.setString(5, id);
-    attempt.setInt(6, number);
+    bindAttempt(attempt, 6, number, started);
     return attempt.executeUpdate() > 0;
+  }
+
+  /** Binds what {@link #endLatest} and {@link #endEarlier} add for the number and the start. */
+  private static void bindAttempt(PreparedStatement p, int at, int number, Instant started)
+      throws SQLException {
+    if (number > 0) {
+      p.setInt(at++, number);
+    }
+    if (started != null) {
+      p.setLong(at, started.toEpochMilli());
+    }
   }
 
   @Override
@@ -910,12 +946,10 @@ public final class SqliteJournal implements Journal {
    * waited-for writes, whose results go to {@code results}. Within a run of logged records, a
    * delivery's writes fold together: one received, started and finished there (a delivery of
    * synchronous serve, or one a worker ran at once) is inserted as it ended, and an attempt started
-   * and finished there is one update. {@code renumbered} carries the attempts whose number the
-   * database changed from one batch to the next. Returns where the last logged record ends, or null
-   * when there was none.
+   * and finished there is one update. Returns where the last logged record ends, or null when there
+   * was none.
    */
-  private static JournalLog.Position apply(
-      Statements sql, List<Entry> batch, List<Object> results, Map<String, Integer> renumbered)
+  private static JournalLog.Position apply(Statements sql, List<Entry> batch, List<Object> results)
       throws SQLException {
     // What folds into what: only across logged records, as a waited-for write in between may read
     // or change the delivery.
@@ -988,23 +1022,20 @@ public final class SqliteJournal implements Journal {
         // No such delivery below: removed by hand, or a journal replaced under the server. Nothing
         // is left to record it on, and refusing it would stop the log behind it.
         if (logged.record() instanceof LogRecord.Started s) {
-          int number =
-              startAttempt(
-                  sql,
-                  s.id(),
-                  s.trigger(),
-                  s.started(),
-                  f == null ? null : f.result(),
-                  f == null ? null : f.next());
-          if (number != 0 && number != s.number() && f == null) {
-            renumbered.put(s.id() + " " + s.number(), number);
-          }
+          // Numbered by the database: another process may have taken s.number() meanwhile.
+          startAttempt(
+              sql,
+              s.id(),
+              s.trigger(),
+              s.started(),
+              f == null ? null : f.result(),
+              f == null ? null : f.next());
         } else if (logged.record() instanceof LogRecord.Finished finished) {
-          Integer number = renumbered.remove(finished.id() + " " + finished.number());
           updateFinished(
               sql,
               finished.id(),
-              number == null ? finished.number() : number,
+              finished.number(),
+              finished.started(),
               finished.result(),
               finished.next());
         }
@@ -1126,15 +1157,11 @@ public final class SqliteJournal implements Journal {
         syncing = sync;
       }
       writer.prepare("BEGIN IMMEDIATE").execute();
-      // A copy, kept only if this commits: a batch rolled back is applied again.
-      Map<String, Integer> numbers = new HashMap<>(renumbered);
-      JournalLog.Position last = apply(writer, batch, results, numbers);
+      JournalLog.Position last = apply(writer, batch, results);
       if (inserted > 0 && pruneDue(inserted)) {
         prune(writer.connection, retention);
       }
       writer.prepare("COMMIT").execute();
-      renumbered.clear();
-      renumbered.putAll(numbers);
       int next = 0;
       for (Entry entry : batch) {
         if (entry instanceof Write w) {
