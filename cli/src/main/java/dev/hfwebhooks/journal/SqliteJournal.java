@@ -758,7 +758,8 @@ public final class SqliteJournal implements Journal {
   @Override
   public void finish(String id, int number, AttemptResult result, Status next) {
     if (log != null) {
-      Instant started = loggedStarts.remove(id + " " + number);
+      // Empty unless workers run deliveries (--async, or what a crash left): nothing to look up.
+      Instant started = loggedStarts.isEmpty() ? null : loggedStarts.remove(id + " " + number);
       append(new LogRecord.Finished(id, number, result, next, started));
       return;
     }
