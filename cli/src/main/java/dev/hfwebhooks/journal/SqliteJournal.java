@@ -758,8 +758,7 @@ public final class SqliteJournal implements Journal {
   @Override
   public void finish(String id, int number, AttemptResult result, Status next) {
     if (log != null) {
-      // Empty unless workers run deliveries (--async, or what a crash left): nothing to look up.
-      Instant started = loggedStarts.isEmpty() ? null : loggedStarts.remove(id + " " + number);
+      Instant started = loggedStarts.remove(id + " " + number);
       append(new LogRecord.Finished(id, number, result, next, started));
       return;
     }
