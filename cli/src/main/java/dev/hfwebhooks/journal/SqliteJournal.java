@@ -44,7 +44,7 @@ import org.sqlite.SQLiteOpenMode;
  * delivery once more (at least once).
  *
  * <p>Opened {@linkplain #openForServe for serve}, the writes a delivery makes on its way ({@link
- * #acceptRunning}, {@link #enqueue}, a worker's {@link #startAndRead}, {@link #finish}) are
+ * #acceptRunning}, {@link #enqueue}, {@link #startAndRead} and {@link #start}, {@link #finish}) are
  * appended to a {@link JournalLog} on the delivery's own thread and reach the database in the
  * background, a few hundred per transaction: a transaction per delivery, and the thread hand-over
  * to wait for it, cost more than the rest of a JavaScript delivery. The log is as safe as a commit
@@ -652,9 +652,25 @@ public final class SqliteJournal implements Journal {
             return new Started(number, findIn(sql, id, true).orElseThrow());
           });
     }
+    // Waited for outside the lock, so that a slow writer (the database locked by another program)
+    // holds up only this start, not others that share its lock; startLogged checks again.
+    awaitApplied(id);
     // One start of a delivery at a time in this process: numbering reads, then appends.
     synchronized (startLocks[Math.floorMod(id.hashCode(), startLocks.length)]) {
       return startLogged(id, trigger);
+    }
+  }
+
+  /**
+   * Waits until the database has every logged write for delivery {@code id}, unless the latest is
+   * its arrival as queued, which {@link #startLogged} reads from the log's record.
+   */
+  private void awaitApplied(String id) {
+    Logged pending = unapplied.get(id);
+    if (pending != null
+        && !(pending.record() instanceof LogRecord.Received received && !received.running())
+        && applied < pending.count()) {
+      write(false, false, sql -> null); // the database has every write for it after this
     }
   }
 
@@ -664,7 +680,8 @@ public final class SqliteJournal implements Journal {
     if (pending != null
         && pending.record() instanceof LogRecord.Received received
         && !received.running()) {
-      // Only the worker that runs it writes for a queued delivery, so this is where it stands.
+      // Nothing was written for it since it arrived queued (a start of it would have been, and
+      // starts of it take this lock), so this is where it stands.
       NewDelivery d = received.delivery();
       record =
           new DeliveryRecord(
@@ -683,9 +700,7 @@ public final class SqliteJournal implements Journal {
               null,
               List.of());
     } else {
-      if (pending != null && applied < pending.count()) {
-        write(false, false, sql -> null); // the database has every write for it after this
-      }
+      awaitApplied(id); // done before the lock, unless another start of it came in between
       record =
           readNow(sql -> findIn(sql, id, latestInRow))
               .orElseThrow(() -> new JournalException("no delivery " + id + " in " + file));
@@ -1380,11 +1395,21 @@ public final class SqliteJournal implements Journal {
         // One snapshot for the whole read: a delivery is two statements (its row, its earlier
         // attempts), and replay in another process may start an attempt between them.
         reader.prepare("BEGIN").execute();
+        T result;
         try {
-          return work.run(reader);
-        } finally {
-          reader.prepare("COMMIT").execute(); // ends the read; it wrote nothing
+          result = work.run(reader);
+        } catch (SQLException | RuntimeException e) {
+          // SQLite may have ended the transaction itself (a full disk, I/O): the error that
+          // matters is the read's, and the connection must not stay inside a transaction.
+          try {
+            reader.prepare("ROLLBACK").execute();
+          } catch (SQLException ignored) {
+            // no transaction was left open
+          }
+          throw e;
         }
+        reader.prepare("COMMIT").execute(); // ends the read; it wrote nothing
+        return result;
       } catch (SQLException e) {
         throw translate(file, e);
       }
