@@ -609,6 +609,10 @@ public final class SqliteJournal implements Journal {
     return end[0];
   }
 
+  private JournalException noDelivery(String id) {
+    return new JournalException("no delivery " + id + " in " + file);
+  }
+
   private JournalException logFailure(IOException e) {
     return new JournalException(
         "cannot write the journal's log beside %s (%s): check that its folder is writable and has"
@@ -626,7 +630,7 @@ public final class SqliteJournal implements Journal {
     int number =
         write(false, false, sql -> startAttempt(sql, id, trigger, Instant.now(), null, null));
     if (number == 0) {
-      throw new JournalException("no delivery " + id + " in " + file);
+      throw noDelivery(id);
     }
     return number;
   }
@@ -647,7 +651,7 @@ public final class SqliteJournal implements Journal {
           sql -> {
             int number = startAttempt(sql, id, trigger, Instant.now(), null, null);
             if (number == 0) {
-              throw new JournalException("no delivery " + id + " in " + file);
+              throw noDelivery(id);
             }
             return new Started(number, findIn(sql, id, true).orElseThrow());
           });
@@ -667,22 +671,26 @@ public final class SqliteJournal implements Journal {
    */
   private void awaitApplied(String id) {
     Logged pending = unapplied.get(id);
-    if (pending != null
-        && !(pending.record() instanceof LogRecord.Received received && !received.running())
-        && applied < pending.count()) {
+    if (pending != null && queuedArrival(pending) == null && applied < pending.count()) {
       write(false, false, sql -> null); // the database has every write for it after this
     }
   }
 
+  /** The delivery {@code pending} holds when it is a delivery's arrival as queued, else null. */
+  private static NewDelivery queuedArrival(Logged pending) {
+    return pending != null
+            && pending.record() instanceof LogRecord.Received received
+            && !received.running()
+        ? received.delivery()
+        : null;
+  }
+
   private Started startLogged(String id, Trigger trigger) {
     DeliveryRecord record;
-    Logged pending = unapplied.get(id);
-    if (pending != null
-        && pending.record() instanceof LogRecord.Received received
-        && !received.running()) {
+    NewDelivery d = queuedArrival(unapplied.get(id));
+    if (d != null) {
       // Nothing was written for it since it arrived queued (a start of it would have been, and
       // starts of it take this lock), so this is where it stands.
-      NewDelivery d = received.delivery();
       record =
           new DeliveryRecord(
               new DeliverySummary(
@@ -701,9 +709,7 @@ public final class SqliteJournal implements Journal {
               List.of());
     } else {
       awaitApplied(id); // done before the lock, unless another start of it came in between
-      record =
-          readNow(sql -> findIn(sql, id, latestInRow))
-              .orElseThrow(() -> new JournalException("no delivery " + id + " in " + file));
+      record = readNow(sql -> findIn(sql, id, latestInRow)).orElseThrow(() -> noDelivery(id));
     }
     int number = record.summary().attempts() + 1;
     Instant started = Instant.now();
@@ -782,7 +788,7 @@ public final class SqliteJournal implements Journal {
         false,
         sql -> {
           if (!updateFinished(sql, id, number, null, result, next)) {
-            throw new JournalException("no delivery " + id + " in " + file);
+            throw noDelivery(id);
           }
           return null;
         });
