@@ -110,11 +110,6 @@ public final class DeliveryQueue {
     submit(id, Trigger.RECEIVED);
   }
 
-  /** Queues what a previous server left unfinished; returns how many. */
-  public int recover() {
-    return resume(journal.recover());
-  }
-
   /**
    * Queues {@code left}, what {@link Journal#recover} found a previous server left unfinished;
    * returns how many. Serve recovers the journal before it takes requests and queues the rest once

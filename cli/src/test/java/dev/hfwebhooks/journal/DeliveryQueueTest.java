@@ -162,7 +162,7 @@ class DeliveryQueueTest {
     journal.enqueue(wasQueued);
     DeliveryQueue queue = queue(failingFirst(0, null), 3);
 
-    assertThat(queue.recover()).isEqualTo(2);
+    assertThat(queue.resume(journal.recover())).isEqualTo(2);
 
     assertThat(queue.awaitIdle(Duration.ofSeconds(30))).isTrue();
     for (NewDelivery d : List.of(wasRunning, wasQueued)) {
