@@ -369,23 +369,28 @@ class SqliteJournalTest {
         ('retried', 2, 'retry', 3000, 'succeeded', 0, 12, NULL);
       """;
 
+  /** Writes {@link #FORMAT_2}'s journal as {@code format} 1 or 2 had it. */
+  private void writeOlderJournal(int format) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
+        Statement s = c.createStatement()) {
+      for (String statement : FORMAT_2.split(";\n")) {
+        if (!statement.isBlank()) {
+          s.execute(statement);
+        }
+      }
+      if (format == 2) {
+        s.execute("CREATE TABLE log_applied (log_generation INTEGER, log_offset INTEGER)");
+        s.execute("INSERT INTO log_applied VALUES (0, 0)");
+      }
+      s.execute("PRAGMA user_version = " + format);
+    }
+  }
+
   @Test
   void journalsOfFormats1And2AreMovedOnWithTheirAttemptsKept() throws Exception {
     for (int format : new int[] {1, 2}) {
       Files.deleteIfExists(file());
-      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
-          Statement s = c.createStatement()) {
-        for (String statement : FORMAT_2.split(";\n")) {
-          if (!statement.isBlank()) {
-            s.execute(statement);
-          }
-        }
-        if (format == 2) {
-          s.execute("CREATE TABLE log_applied (log_generation INTEGER, log_offset INTEGER)");
-          s.execute("INSERT INTO log_applied VALUES (0, 0)");
-        }
-        s.execute("PRAGMA user_version = " + format);
-      }
+      writeOlderJournal(format);
 
       try (SqliteJournal journal = open()) {
         assertThat(journal.find("retried").orElseThrow().attempts())
@@ -413,15 +418,7 @@ class SqliteJournalTest {
 
   @Test
   void aJournalOfFormat2IsReadAsItIsWhenOpenedForReading() throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
-        Statement s = c.createStatement()) {
-      for (String statement : FORMAT_2.split(";\n")) {
-        if (!statement.isBlank()) {
-          s.execute(statement);
-        }
-      }
-      s.execute("PRAGMA user_version = 2");
-    }
+    writeOlderJournal(2);
 
     try (SqliteJournal journal = SqliteJournal.openForReading(file())) {
       assertThat(journal.find("retried").orElseThrow().attempts())
