@@ -23,6 +23,8 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -178,15 +180,20 @@ public final class WebhookServer implements AutoCloseable {
       }
       try {
         deliver(ctx, handler, start);
+      } catch (HttpError e) {
+        refuse(ctx, name, start, e); // while still in flight: see send()
       } finally {
         inFlight.leave();
       }
     } catch (HttpError e) {
-      respond(ctx, e);
-      log.info(
-          "POST /webhooks/%s %d %s (%s)"
-              .formatted(name, e.status(), millis(start), e.getMessage()));
+      refuse(ctx, name, start, e);
     }
+  }
+
+  private void refuse(Context ctx, String name, long start, HttpError e) {
+    respond(ctx, e);
+    log.info(
+        "POST /webhooks/%s %d %s (%s)".formatted(name, e.status(), millis(start), e.getMessage()));
   }
 
   private void deliver(Context ctx, Handler handler, long start) throws HttpError {
@@ -210,13 +217,15 @@ public final class WebhookServer implements AutoCloseable {
           },
           handler);
       queue.submit(id);
-      ctx.status(202)
-          .header(DELIVERY_ID_HEADER, id)
-          .contentType("application/json")
-          .result(Json.write(Json.object().put("delivery", id).put("status", "queued")));
       log.info(
           "POST /webhooks/%s 202 %s delivery=%s (queued)"
               .formatted(handler.name(), millis(start), id));
+      ctx.header(DELIVERY_ID_HEADER, id);
+      send(
+          ctx,
+          202,
+          "application/json",
+          Json.write(Json.object().put("delivery", id).put("status", "queued")));
       return;
     }
     int attempt = record(() -> journal.acceptRunning(arrived), handler);
@@ -240,14 +249,6 @@ public final class WebhookServer implements AutoCloseable {
               .formatted(id, e.getMessage()));
     }
     int status = outcome.result().httpStatus();
-    ctx.status(status).header(DELIVERY_ID_HEADER, id);
-    if (outcome.succeeded()) {
-      ctx.contentType(outcome.answer().json() ? "application/json" : "text/plain; charset=utf-8")
-          .result(outcome.answer().body());
-    } else {
-      ctx.contentType("application/json")
-          .result(Json.write(Json.object().put("error", outcome.error()).put("delivery", id)));
-    }
     log.info(
         "POST /webhooks/%s %d %s delivery=%s%s"
             .formatted(
@@ -256,6 +257,35 @@ public final class WebhookServer implements AutoCloseable {
                 millis(start),
                 id,
                 outcome.succeeded() ? "" : " (" + outcome.error() + ")"));
+    ctx.header(DELIVERY_ID_HEADER, id);
+    if (outcome.succeeded()) {
+      send(
+          ctx,
+          status,
+          outcome.answer().json() ? "application/json" : "text/plain; charset=utf-8",
+          outcome.answer().body());
+    } else {
+      send(
+          ctx,
+          status,
+          "application/json",
+          Json.write(Json.object().put("error", outcome.error()).put("delivery", id)));
+    }
+  }
+
+  /**
+   * Writes the whole response now, where {@code ctx.result} would leave it to Javalin after the
+   * route returns. A delivery's answer must be sent before it stops counting as in flight: close()
+   * stops Jetty once nothing is in flight, and a stopping Jetty cuts a write still pending (a slow
+   * client's, or one that loses the race with the stop).
+   */
+  private static void send(Context ctx, int status, String contentType, String body) {
+    ctx.status(status).contentType(contentType);
+    try (OutputStream out = ctx.outputStream()) {
+      out.write(body.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      // The client is gone; the delivery's outcome is logged and journaled all the same.
+    }
   }
 
   /** Records a delivery before anything runs; without a record, nothing runs (503). */
@@ -315,7 +345,7 @@ public final class WebhookServer implements AutoCloseable {
   }
 
   private static void respond(Context ctx, HttpError error) {
-    ctx.status(error.status()).contentType("application/json").result(error.json());
+    send(ctx, error.status(), "application/json", error.json());
   }
 
   private void health(Context ctx) {
@@ -473,11 +503,14 @@ public final class WebhookServer implements AutoCloseable {
               config.timeout(),
               number -> {},
               line -> log.handlerLine(handler.name(), line));
-      ctx.contentType("application/json").result(DeliveryJson.replay(record.id(), replay));
       log.info(
           "POST /api/deliveries/%s/replay %s attempt=%d %s"
               .formatted(
                   record.id(), millis(start), replay.attempt(), replay.result().status().label()));
+      send(ctx, 200, "application/json", DeliveryJson.replay(record.id(), replay));
+    } catch (JournalException e) {
+      // answered while still in flight: see send()
+      respond(ctx, new HttpError(503, "The journal cannot be written: " + e.getMessage()));
     } finally {
       inFlight.leave();
     }

@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hfwebhooks.testing.Fixtures;
 import dev.hfwebhooks.testing.ServerHarness;
 import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -428,6 +431,50 @@ class WebhookServerTest {
 
           assertThat(running.get().statusCode()).isEqualTo(200);
           assertThat(running.get().body()).isEqualTo("{\"done\":true}");
+        });
+  }
+
+  /**
+   * A response still being written when the server stops reaches its client whole. A stopping Jetty
+   * fails a write that has not moved for a second, so close() must wait for the write, not just for
+   * the handler: here the client reads nothing until the stop has begun, and the answer is larger
+   * than the kernel's socket buffers, so the server's write stays pending.
+   */
+  @Test
+  void closingLetsAnAnswerStillBeingSentArriveWhole(@TempDir Path dir) throws Exception {
+    int size = 6_000_000;
+    write(dir, "big.js", "function handle() { return 'a'.repeat(" + size + "); }\n");
+    ServerHarness.test(
+        dir,
+        server -> {
+          byte[] body = payload(PUSH);
+          try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new InetSocketAddress("127.0.0.1", server.server().port()));
+            OutputStream out = socket.getOutputStream();
+            out.write(
+                ("POST /webhooks/big HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Webhook-Secret: "
+                        + ServerHarness.SECRET
+                        + "\r\nContent-Type: application/json\r\nContent-Length: "
+                        + body.length
+                        + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            while (!server.log().contains("/webhooks/big 200")) {
+              Thread.sleep(20);
+            }
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(server.server()::close);
+            Thread.sleep(1_500); // longer than the idle second a stopping Jetty allows a write
+
+            String response =
+                new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            closing.get();
+
+            assertThat(response).startsWith("HTTP/1.1 200");
+            // the answer is the JSON string "aaa...": the size plus two quotes
+            assertThat(response.length() - response.indexOf("\r\n\r\n") - 4).isEqualTo(size + 2);
+          }
         });
   }
 }
