@@ -8,10 +8,12 @@
 # connection waiting 20 ms between requests (at most 800 requests/s), where the time to
 # acknowledge is the server's own, not the time a request waits for a busy CPU; and "brisk", 4 ms
 # (at most 4,000 requests/s, most of what the machine can run through --async), where the CPU
-# starts to be the queue.
+# starts to be the queue. Last, "ram": --async at full load with its data dir in memory
+# (/dev/shm), where a sync costs nothing: the difference from "async" is what syncing to the disk
+# costs, and its p99 is what --async would reach at full load here if the disk were free.
 #
 # The JIT needs about 30 s of load before the JavaScript path is compiled (C2 compiling GraalJS's
-# interpreter takes a fifth of the CPU meanwhile), so the three servers start once, each is warmed
+# interpreter takes a fifth of the CPU meanwhile), so the servers start once, each is warmed
 # up under load (WARMUP seconds, default 40), and the measured runs then alternate between them in
 # each round so that the machine's noise hits each alike. After an --async run the next waits
 # until its queue is empty, so no run pays for the workers of the one before.
@@ -34,12 +36,13 @@ java=$(find_java 21)
 cp="$(ls cli/target/hf-webhooks-*.jar | head -n 1):cli/target/lib/*"
 
 work=$(mktemp -d)
+ram=""
 servers=()
 declare -A pid
 cleanup() {
   for pid in "${servers[@]}"; do kill "$pid" 2> /dev/null || true; done
   for pid in "${servers[@]}"; do wait "$pid" 2> /dev/null || true; done
-  rm -rf "$work"
+  rm -rf "$work" ${ram:+"$ram"}
 }
 trap cleanup EXIT
 
@@ -62,28 +65,33 @@ LUA
 { cat "$work/post.lua"; echo 'function delay() return 4 end'; } > "$work/brisk.lua"
 
 base_port=${BENCH_PORT:-18765}
-read -r -a modes <<< "${BENCH_MODES:-off sync async paced brisk}"
+read -r -a modes <<< "${BENCH_MODES:-off sync async paced brisk ram}"
 needed=()
 for mode in "${modes[@]}"; do
   case $mode in
-    off | sync | async) needed+=("$mode") ;;
+    off | sync | async | ram) needed+=("$mode") ;;
     paced | brisk) needed+=(async) ;;
-    *) echo "bench: unknown mode $mode (off, sync, async, paced, brisk)" >&2; exit 2 ;;
+    *) echo "bench: unknown mode $mode (off, sync, async, paced, brisk, ram)" >&2; exit 2 ;;
   esac
 done
 read -r -a needed <<< "$(printf '%s\n' "${needed[@]}" | sort -u | tr '\n' ' ')"
-declare -A port=([off]=$base_port [sync]=$((base_port + 1)) [async]=$((base_port + 2)))
+declare -A port=([off]=$base_port [sync]=$((base_port + 1)) [async]=$((base_port + 2)) [ram]=$((base_port + 3)))
 
 start_server() { # mode
-  local options=()
+  local options=() data=$work/data-$1
   case $1 in
     off) options=(--no-journal) ;;
     sync) options=() ;;
     async) options=(--async) ;;
+    ram)
+      options=(--async)
+      ram=$(mktemp -d /dev/shm/hf-webhooks-bench.XXXXXX)
+      data=$ram/data
+      ;;
   esac
   "$java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -cp "$cp" \
     dev.hfwebhooks.Main serve --port "${port[$1]}" --dir "$work/handlers" --secret bench-secret \
-    --data-dir "$work/data-$1" "${options[@]}" > "$work/serve-$1.log" 2>&1 &
+    --data-dir "$data" "${options[@]}" > "$work/serve-$1.log" 2>&1 &
   servers+=($!)
   pid[$1]=$!
   for _ in $(seq 1 200); do
@@ -94,9 +102,9 @@ start_server() { # mode
   return 1
 }
 
-# Waits until the --async server's workers have run everything it acknowledged.
-drain() {
-  until curl -fsS "http://127.0.0.1:${port[async]}/healthz" | grep -q '"queued":0'; do sleep 0.5; done
+# Waits until an --async server's workers have run everything it acknowledged.
+drain() { # server
+  until curl -fsS "http://127.0.0.1:${port[$1]}/healthz" | grep -q '"queued":0'; do sleep 0.5; done
 }
 
 # The server's CPU time so far (user + system), in clock ticks.
@@ -108,8 +116,8 @@ ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v
 for mode in "${needed[@]}"; do
   start_server "$mode"
   wrk -t2 -c16 -d"${warmup}s" -s "$work/post.lua" "http://127.0.0.1:${port[$mode]}/webhooks/bench" > /dev/null
+  case $mode in async | ram) drain "$mode" ;; esac
 done
-[ -z "${pid[async]:-}" ] || drain
 
 results=$work/results
 : > "$results"
@@ -121,7 +129,7 @@ for round in $(seq 1 "$rounds"); do
     case $mode in paced | brisk) server=async script=$work/$mode.lua ;; esac
     before=$(cpu_ticks "${pid[$server]}")
     out=$(wrk -t2 -c16 -d"${seconds}s" --latency -s "$script" "http://127.0.0.1:${port[$server]}/webhooks/bench")
-    [ "$server" = async ] && drain
+    case $server in async | ram) drain "$server" ;; esac
     # Counted after the drain: with --async, a request's cost includes running it.
     ticks=$(($(cpu_ticks "${pid[$server]}") - before))
     rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<< "$out")
