@@ -24,6 +24,8 @@ import io.javalin.http.HandlerType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -178,10 +180,13 @@ public final class WebhookServer implements AutoCloseable {
       if (!inFlight.enter()) {
         throw new HttpError(503, "Server is shutting down; send again in a moment.");
       }
+      // Errors are answered here, while the delivery still counts as in flight: see send().
       try {
         deliver(ctx, handler, start);
       } catch (HttpError e) {
-        refuse(ctx, name, start, e); // while still in flight: see send()
+        refuse(ctx, name, start, e);
+      } catch (RuntimeException e) {
+        refuse(ctx, name, start, internalError(e));
       } finally {
         inFlight.leave();
       }
@@ -191,9 +196,17 @@ public final class WebhookServer implements AutoCloseable {
   }
 
   private void refuse(Context ctx, String name, long start, HttpError e) {
-    respond(ctx, e);
     log.info(
         "POST /webhooks/%s %d %s (%s)".formatted(name, e.status(), millis(start), e.getMessage()));
+    respond(ctx, e);
+  }
+
+  /** A bug, not a bad request: logged whole, answered as a JSON 500 like any other error. */
+  private HttpError internalError(RuntimeException e) {
+    StringWriter trace = new StringWriter();
+    e.printStackTrace(new PrintWriter(trace));
+    log.info("internal error: " + trace.toString().stripTrailing());
+    return new HttpError(500, "Internal error: " + e);
   }
 
   private void deliver(Context ctx, Handler handler, long start) throws HttpError {
@@ -274,17 +287,25 @@ public final class WebhookServer implements AutoCloseable {
   }
 
   /**
-   * Writes the whole response now, where {@code ctx.result} would leave it to Javalin after the
-   * route returns. A delivery's answer must be sent before it stops counting as in flight: close()
-   * stops Jetty once nothing is in flight, and a stopping Jetty cuts a write still pending (a slow
-   * client's, or one that loses the race with the stop).
+   * Writes and completes the response now, where {@code ctx.result} would leave it to Javalin after
+   * the route returns. A delivery's answer must be sent before it stops counting as in flight:
+   * close() stops Jetty once nothing is in flight, and a stopping Jetty at once expires a
+   * connection idle for over a second (as one is after a long handler) and fails a write still
+   * pending (a slow client's), so an answer written after that was cut or lost.
    */
-  private static void send(Context ctx, int status, String contentType, String body) {
+  private void send(Context ctx, int status, String contentType, String body) {
     ctx.status(status).contentType(contentType);
-    try (OutputStream out = ctx.outputStream()) {
-      out.write(body.getBytes(StandardCharsets.UTF_8));
+    try {
+      try (OutputStream out = ctx.outputStream()) {
+        out.write(body.getBytes(StandardCharsets.UTF_8));
+      }
+      // Javalin's stream closes only its compressor, when it compressed; Jetty keeps up to 8 KB
+      // of an answer until its own stream closes, which completes the response.
+      ctx.res().getOutputStream().close();
     } catch (IOException e) {
-      // The client is gone; the delivery's outcome is logged and journaled all the same.
+      log.info(
+          "warning: the answer to %s %s could not be sent: %s"
+              .formatted(ctx.method(), ctx.path(), e.getMessage()));
     }
   }
 
@@ -344,7 +365,7 @@ public final class WebhookServer implements AutoCloseable {
     respond(ctx, error);
   }
 
-  private static void respond(Context ctx, HttpError error) {
+  private void respond(Context ctx, HttpError error) {
     send(ctx, error.status(), "application/json", error.json());
   }
 
@@ -509,8 +530,10 @@ public final class WebhookServer implements AutoCloseable {
                   record.id(), millis(start), replay.attempt(), replay.result().status().label()));
       send(ctx, 200, "application/json", DeliveryJson.replay(record.id(), replay));
     } catch (JournalException e) {
-      // answered while still in flight: see send()
+      // Errors are answered here, while the replay still counts as in flight: see send().
       respond(ctx, new HttpError(503, "The journal cannot be written: " + e.getMessage()));
+    } catch (RuntimeException e) {
+      respond(ctx, internalError(e));
     } finally {
       inFlight.leave();
     }
