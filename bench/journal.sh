@@ -102,9 +102,18 @@ start_server() { # mode
   return 1
 }
 
-# Waits until an --async server's workers have run everything it acknowledged.
+# Waits until an --async server's workers have run everything it acknowledged (10 minutes at
+# most: a queue that does not empty by then means workers stuck, and the numbers would be wrong).
 drain() { # server
-  until curl -fsS "http://127.0.0.1:${port[$1]}/healthz" | grep -q '"queued":0'; do sleep 0.5; done
+  local deadline=$((SECONDS + 600))
+  until curl -fsS "http://127.0.0.1:${port[$1]}/healthz" | grep -q '"queued":0'; do
+    if ((SECONDS > deadline)); then
+      echo "bench: the $1 server's queue did not empty in 10 minutes; its log:" >&2
+      tail -n 20 "$work/serve-$1.log" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
 }
 
 # The server's CPU time so far (user + system), in clock ticks.
