@@ -104,7 +104,7 @@ final class ListCommand implements Callable<Integer> {
 
   private static void printTable(HandlerScan scan, List<Row> rows, PrintWriter out) {
     if (rows.isEmpty()) {
-      out.println("No handlers in " + scan.dir() + ": add a .js, .mjs or .sh file.");
+      out.println("No handlers in " + scan.dir() + ": add a .py, .js, .mjs or .sh file.");
     } else {
       int name = "NAME".length();
       int route = "ROUTE".length();

@@ -1,5 +1,6 @@
 package dev.hfwebhooks.command;
 
+import dev.hfwebhooks.handler.python.PythonSettings;
 import dev.hfwebhooks.journal.Retention;
 import dev.hfwebhooks.server.ServerConfig;
 import dev.hfwebhooks.tunnel.TunnelSpec;
@@ -11,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -22,6 +24,40 @@ import picocli.CommandLine.Spec;
 final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
+
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "PATH",
+      description =
+          "A handler file (such as huggingface_hub's app.py) or folder to serve; the same as"
+              + " --dir.")
+  Path target;
+
+  @Option(
+      names = "--python-workers",
+      paramLabel = "N",
+      defaultValue = "4",
+      description =
+          "Most warm Python workers per .py file, each running one delivery at a time (default:"
+              + " ${DEFAULT-VALUE}).")
+  int pythonWorkers;
+
+  @Option(
+      names = "--python-max-deliveries",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Replace a Python worker after this many deliveries; 0: never (default: ${DEFAULT-VALUE}).")
+  long pythonMaxDeliveries;
+
+  @Option(
+      names = "--python-max-memory",
+      paramLabel = "SIZE",
+      converter = ByteSizeConverter.class,
+      description =
+          "Replace a Python worker once its resident memory passes this, e.g. 2GiB (default:"
+              + " never).")
+  Long pythonMaxMemory;
 
   @Option(
       names = "--secret",
@@ -137,6 +173,24 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     Duration timeout = Seconds.positive("--timeout", timeoutSeconds);
+    if (target != null) {
+      if (spec.commandLine().getParseResult().hasMatchedOption("--dir")) {
+        throw UserError.usage("give the handlers as PATH or with --dir, not both");
+      }
+      common.dir = target;
+    }
+    if (pythonWorkers < 1) {
+      throw UserError.usage("--python-workers must be at least 1, not " + pythonWorkers);
+    }
+    if (pythonMaxDeliveries < 0) {
+      throw UserError.usage("--python-max-deliveries must be 0 or more");
+    }
+    PythonSettings python =
+        new PythonSettings(
+            pythonWorkers,
+            pythonMaxDeliveries,
+            pythonMaxMemory == null ? 0 : pythonMaxMemory,
+            PythonSettings.DEFAULT.idleAfter());
     if (noJournal && async) {
       throw UserError.usage(
           "--async needs the journal: a delivery is answered once it is recorded there");
@@ -192,6 +246,7 @@ final class ServeCommand implements Callable<Integer> {
             workers,
             noJournal ? null : data.dir(),
             retention,
+            python,
             common.verbose,
             root.environment(),
             spec.commandLine().getOut());

@@ -4,6 +4,7 @@ import dev.hfwebhooks.handler.Directives;
 import dev.hfwebhooks.handler.HandlerFile;
 import dev.hfwebhooks.handler.HandlerScan;
 import dev.hfwebhooks.handler.Handlers;
+import dev.hfwebhooks.handler.python.PythonSettings;
 import dev.hfwebhooks.hub.HubClient;
 import dev.hfwebhooks.hub.HubException;
 import dev.hfwebhooks.hub.PartialSyncException;
@@ -59,6 +60,7 @@ final class Serving {
   private final int workers;
   private final Path dataDir;
   private final Retention retention;
+  private final PythonSettings python;
   private final boolean verbose;
   private final Map<String, String> environment;
   private final PrintWriter out;
@@ -82,6 +84,7 @@ final class Serving {
       int workers,
       Path dataDir,
       Retention retention,
+      PythonSettings python,
       boolean verbose,
       Map<String, String> environment,
       PrintWriter out) {
@@ -96,6 +99,7 @@ final class Serving {
     this.workers = workers;
     this.dataDir = dataDir;
     this.retention = retention;
+    this.python = python;
     this.verbose = verbose;
     this.environment = environment;
     this.out = out;
@@ -108,7 +112,10 @@ final class Serving {
     HubClient hub = register ? HubSetup.connect(environment) : null;
     ServerLog log = new ServerLog(out);
     Recording recording = dataDir == null ? Recording.NONE : openJournal(dataDir, retention);
-    Handlers handlers = new Handlers(scan);
+    Handlers handlers = new Handlers(scan, python);
+    handlers.logWorkersTo(log::handlerLine);
+    // Python files import while the server starts, not on the first delivery.
+    handlers.warmUp();
     DeliveryQueue queue = null;
     if (recording.journal() != Journal.none()) {
       queue =
@@ -191,7 +198,7 @@ final class Serving {
       out.println(
           "No handlers in "
               + scan.dir()
-              + " yet: add a .js, .mjs or .sh file; it is served as"
+              + " yet: add a .py, .js, .mjs or .sh file; it is served as"
               + " soon as it is saved.");
     }
     out.flush();

@@ -76,6 +76,12 @@ final class TestCommand implements Callable<Integer> {
 
     PrintWriter out = spec.commandLine().getOut();
     try (Handlers handlers = new Handlers(common.scanWithoutConflicts())) {
+      // What a Python file prints while it imports shows like a handler's own output.
+      handlers.logWorkersTo(
+          (name, line) -> {
+            out.println("  | " + line);
+            out.flush();
+          });
       List<Handler> chosen = choose(handlers);
       int failed = 0;
       for (Handler handler : chosen) {
@@ -123,7 +129,9 @@ final class TestCommand implements Callable<Integer> {
   private List<Handler> choose(Handlers handlers) {
     if (handlers.all().isEmpty()) {
       throw UserError.usage(
-          "no handlers in " + common.dir + ": add a .js, .mjs or .sh file (see hf-webhooks list)");
+          "no handlers in "
+              + common.dir
+              + ": add a .py, .js, .mjs or .sh file (see hf-webhooks list)");
     }
     if (only.isEmpty()) {
       return List.copyOf(handlers.all());

@@ -27,6 +27,15 @@ public interface Handler extends AutoCloseable {
   }
 
   /**
+   * The secret this handler's own code requires instead of the server's (a Python file's {@code
+   * WebhooksServer(webhook_secret=...)}), or empty: the server's applies. May wait for the handler
+   * to load.
+   */
+  default Optional<String> secret() {
+    return Optional.empty();
+  }
+
+  /**
    * Frees what the handler keeps between deliveries (warm contexts); deliveries in flight finish.
    */
   @Override

@@ -1,5 +1,7 @@
 package dev.hfwebhooks.handler;
 
+import dev.hfwebhooks.handler.python.Interpreter;
+import dev.hfwebhooks.handler.python.PythonScan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -16,12 +18,22 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * What a handlers folder holds: the files that become webhooks, the files skipped and why, and the
- * names claimed by more than one file. Reads names and permission bits only, so it is cheap enough
- * for {@code list} to run without starting any runtime.
+ * What a handlers folder (or one handler file) holds: the webhooks its files serve, the files
+ * skipped and why, and the names claimed by more than one file. Reads names and permission bits,
+ * and parses {@code .py} files with the Python that will run them (one start of it for the whole
+ * folder, and only when there is one), so {@code list} runs no handler code.
+ *
+ * @param dir the folder the handlers are in
+ * @param only the one file scanned ({@code serve app.py}), or null for the whole folder
+ * @param python the Python that runs {@code .py} handlers
  */
 public record HandlerScan(
-    Path dir, List<HandlerFile> handlers, List<Skipped> skipped, List<Conflict> conflicts) {
+    Path dir,
+    Path only,
+    Interpreter python,
+    List<HandlerFile> handlers,
+    List<Skipped> skipped,
+    List<Conflict> conflicts) {
 
   /** A file that is not served, with the reason in words a user acts on. */
   public record Skipped(Path path, String reason) {}
@@ -39,6 +51,13 @@ public record HandlerScan(
    * file outside the folder, and the URL a user copies into the Hub needs no escaping.
    */
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+
+  /**
+   * A route a Python file registers may have several segments ({@code a/b}), as huggingface_hub
+   * allows; each is a plain name.
+   */
+  static final Pattern ROUTE =
+      Pattern.compile("(?=.{1,200}$)[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*");
 
   /** Files that travel with handlers but are never code, even when a checkout marks them +x. */
   private static final Set<String> NOT_CODE =
@@ -80,26 +99,57 @@ public record HandlerScan(
   private static final Set<String> BACKUPS =
       Set.of("swp", "swo", "swx", "bak", "orig", "rej", "tmp");
 
-  /** Scans {@code dir}; a missing or unreadable folder is an {@link IOException} that says so. */
-  public static HandlerScan of(Path dir) throws IOException {
+  /** Scans {@code target} with the Python found as {@link Interpreter#locate} says. */
+  public static HandlerScan of(Path target) throws IOException {
+    Path dir = Files.isDirectory(target) ? target : target.toAbsolutePath().getParent();
+    return of(target, Interpreter.locate(null, dir, System.getenv()));
+  }
+
+  /**
+   * Scans {@code target}, a folder or one handler file; a missing or unreadable one is an {@link
+   * IOException} that says so.
+   */
+  public static HandlerScan of(Path target, Interpreter python) throws IOException {
+    if (Files.isRegularFile(target)) {
+      Path dir = target.toAbsolutePath().getParent();
+      return of(dir, target, List.of(target), python);
+    }
     List<Path> entries;
-    try (Stream<Path> listing = Files.list(dir)) {
+    try (Stream<Path> listing = Files.list(target)) {
       entries = listing.sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
     } catch (NoSuchFileException e) {
-      throw new IOException("handlers folder " + dir + " does not exist", e);
+      throw new IOException("handlers folder " + target + " does not exist", e);
     } catch (NotDirectoryException e) {
-      throw new IOException(dir + " is not a folder", e);
+      throw new IOException(target + " is not a folder or a handler file", e);
     } catch (IOException e) {
-      throw new IOException("cannot read handlers folder " + dir + ": " + e.getMessage(), e);
+      throw new IOException("cannot read handlers folder " + target + ": " + e.getMessage(), e);
     }
+    return of(target, null, entries, python);
+  }
+
+  /** The same target scanned again (the folder changed). */
+  public HandlerScan again() throws IOException {
+    return of(only != null ? only : dir, python);
+  }
+
+  private static HandlerScan of(Path dir, Path only, List<Path> entries, Interpreter python) {
     Map<String, List<HandlerFile>> byName = new TreeMap<>();
     List<Skipped> skipped = new ArrayList<>();
+    List<Path> pythonFiles = new ArrayList<>();
     for (Path path : entries) {
       String reason = skipReason(path);
       if (reason != null) {
         skipped.add(new Skipped(path, reason));
+      } else if (extension(path.getFileName().toString()).equals("py")) {
+        pythonFiles.add(path);
       } else {
         HandlerFile file = new HandlerFile(nameOf(path), kindOf(path), path);
+        byName.computeIfAbsent(file.name(), n -> new ArrayList<>()).add(file);
+      }
+    }
+    Map<Path, PythonScan.Result> parsed = PythonScan.of(python, pythonFiles);
+    for (Path path : pythonFiles) {
+      for (HandlerFile file : pythonFiles(path, parsed.get(path), skipped)) {
         byName.computeIfAbsent(file.name(), n -> new ArrayList<>()).add(file);
       }
     }
@@ -113,8 +163,57 @@ public record HandlerScan(
             conflicts.add(new Conflict(name, files.stream().map(HandlerFile::path).toList()));
           }
         });
+    skipped.sort(Comparator.comparing(s -> s.path().getFileName().toString()));
     return new HandlerScan(
-        dir, List.copyOf(handlers), List.copyOf(skipped), List.copyOf(conflicts));
+        dir, only, python, List.copyOf(handlers), List.copyOf(skipped), List.copyOf(conflicts));
+  }
+
+  /**
+   * The webhooks of a {@code .py} file: its {@code handle} at its file name, or each route it
+   * registers; an executable script that has neither runs as a process, as any executable does.
+   */
+  private static List<HandlerFile> pythonFiles(
+      Path path, PythonScan.Result result, List<Skipped> skipped) {
+    String stem = nameOf(path);
+    if (result.kind() == PythonScan.Kind.APP) {
+      List<HandlerFile> routes = new ArrayList<>();
+      for (PythonScan.Route route : result.routes()) {
+        if (!ROUTE.matcher(route.name()).matches()) {
+          skipped.add(
+              new Skipped(
+                  path,
+                  "route \"%s\" of %s() cannot be a URL path: use letters, digits, '-', '_', '.'"
+                          .formatted(route.name(), route.function())
+                      + " and '/' between them"));
+        } else {
+          routes.add(
+              new HandlerFile(
+                  route.name(), HandlerKind.PYTHON, path, route.function(), result.problem()));
+        }
+      }
+      return routes;
+    }
+    if (!NAME.matcher(stem).matches()) {
+      skipped.add(new Skipped(path, badName(stem)));
+      return List.of();
+    }
+    if (result.kind() == PythonScan.Kind.NONE && Files.isExecutable(path)) {
+      // A script, run by its own shebang (which may name another Python than ours), as before.
+      return List.of(new HandlerFile(stem, HandlerKind.PROCESS, path));
+    }
+    if (result.kind() == PythonScan.Kind.HANDLE || result.problem() != null) {
+      return List.of(new HandlerFile(stem, HandlerKind.PYTHON, path, null, result.problem()));
+    }
+    return List.of(
+        new HandlerFile(
+            stem,
+            HandlerKind.PYTHON,
+            path,
+            null,
+            path.getFileName()
+                + " defines no handle(payload, context) and registers no webhook"
+                + " (webhook_endpoint, WebhooksServer.add_webhook); to run it as a script per"
+                + " delivery, make it executable (chmod +x)"));
   }
 
   /** Why {@code path} is not a handler, or null when it is one. */
@@ -123,6 +222,12 @@ public record HandlerScan(
     String ext = extension(file);
     if (file.startsWith(".")) {
       return "hidden file";
+    }
+    if (file.equals("__pycache__")) {
+      return "Python's cache of compiled modules";
+    }
+    if (file.startsWith("_") && ext.equals("py")) {
+      return "a Python module for handlers to import (its name starts with _)";
     }
     if (file.endsWith("~")
         || (file.startsWith("#") && file.endsWith("#"))
@@ -138,16 +243,23 @@ public record HandlerScan(
     if (NOT_CODE.contains(ext)) {
       return "documentation or data file, not a handler";
     }
+    if (ext.equals("py")) {
+      return null; // its name is checked once its kind is known: an app's routes are named within
+    }
     if (!ext.equals("js") && !ext.equals("mjs") && !ext.equals("sh") && !Files.isExecutable(path)) {
-      return "not executable: make it executable (chmod +x), or name it .js, .mjs or .sh";
+      return "not executable: make it executable (chmod +x), or name it .js, .mjs, .py or .sh";
     }
     String name = nameOf(path);
     if (!NAME.matcher(name).matches()) {
-      return "name \""
-          + name
-          + "\" cannot be a URL path segment: use letters, digits, '-', '_' and '.'";
+      return badName(name);
     }
     return null;
+  }
+
+  private static String badName(String name) {
+    return "name \""
+        + name
+        + "\" cannot be a URL path segment: use letters, digits, '-', '_' and '.'";
   }
 
   private static HandlerKind kindOf(Path path) {

@@ -1,5 +1,7 @@
 package dev.hfwebhooks.handler;
 
+import dev.hfwebhooks.handler.python.PythonRuntime;
+import dev.hfwebhooks.handler.python.PythonSettings;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -28,6 +31,7 @@ public final class Handlers implements AutoCloseable {
 
   private final ProcessSupervisor processes = new ProcessSupervisor();
   private final JsRuntime js = new JsRuntime();
+  private final PythonRuntime python;
   private volatile Snapshot current;
   private WatchService watcher;
 
@@ -35,6 +39,11 @@ public final class Handlers implements AutoCloseable {
   private record Snapshot(HandlerScan scan, Map<String, Handler> byName) {}
 
   public Handlers(HandlerScan scan) {
+    this(scan, PythonSettings.DEFAULT);
+  }
+
+  public Handlers(HandlerScan scan, PythonSettings pythonSettings) {
+    this.python = new PythonRuntime(pythonSettings);
     this.current = new Snapshot(scan, build(scan, Map.of()));
   }
 
@@ -43,14 +52,17 @@ public final class Handlers implements AutoCloseable {
     for (HandlerFile file : scan.handlers()) {
       Handler kept = previous.get(file.name());
       byName.put(
-          file.name(),
-          kept != null && kept.file().equals(file)
-              ? kept
-              : file.kind() == HandlerKind.JS
-                  ? newJsHandler(file)
-                  : new ProcessHandler(file, processes));
+          file.name(), kept != null && kept.file().equals(file) ? kept : newHandler(file, scan));
     }
     return Map.copyOf(byName);
+  }
+
+  private Handler newHandler(HandlerFile file, HandlerScan scan) {
+    return switch (file.kind()) {
+      case JS -> newJsHandler(file);
+      case PYTHON -> python.handler(file, scan.python().executable());
+      case PROCESS, SHELL -> new ProcessHandler(file, processes);
+    };
   }
 
   private JsHandler newJsHandler(HandlerFile file) {
@@ -71,6 +83,23 @@ public final class Handlers implements AutoCloseable {
   public Collection<Handler> all() {
     Map<String, Handler> byName = current.byName();
     return current.scan().handlers().stream().map(f -> byName.get(f.name())).toList();
+  }
+
+  /**
+   * Where Python workers' lines outside any delivery go (what a file prints while it imports), as
+   * (handler name, line).
+   */
+  public void logWorkersTo(BiConsumer<String, String> log) {
+    python.logTo(log);
+  }
+
+  /**
+   * Imports each Python handler file now in a warm worker, and keeps one ready from then on, so a
+   * server's first delivery does not wait for an import. For servers: a command that runs one
+   * delivery gains nothing.
+   */
+  public void warmUp() {
+    python.warm();
   }
 
   /**
@@ -125,7 +154,7 @@ public final class Handlers implements AutoCloseable {
     Snapshot before = current;
     HandlerScan scan;
     try {
-      scan = HandlerScan.of(before.scan().dir());
+      scan = before.scan().again();
     } catch (IOException e) {
       log.accept("error: " + e.getMessage() + "; still serving the handlers loaded before");
       return;
@@ -136,6 +165,7 @@ public final class Handlers implements AutoCloseable {
         .filter(JsHandler.class::isInstance)
         .forEach(h -> ((JsHandler) h).fileMayHaveChanged());
     current = after;
+    python.refresh(scan.handlers());
     before
         .byName()
         .forEach(
@@ -171,6 +201,7 @@ public final class Handlers implements AutoCloseable {
     processes.terminateAll(ProcessHandler.KILL_GRACE);
     current.byName().values().forEach(Handler::close);
     js.close();
+    python.close();
   }
 
   /** Ends running handler processes now, leaving the handlers usable (graceful stop ran out). */

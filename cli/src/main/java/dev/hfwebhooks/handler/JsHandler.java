@@ -225,10 +225,7 @@ final class JsHandler implements Handler {
     }
     if (stopped != null) {
       return stopped == Stop.TIMEOUT
-          ? Outcome.timedOut(
-              "%s timed out after %s and was stopped"
-                  .formatted(file.name(), ProcessHandler.seconds(delivery.timeout())),
-              log.tail())
+          ? Outcome.timedOut(file.name(), delivery.timeout(), log.tail())
           : Outcome.failed(
               file.name() + " was stopped: the server was running out of memory", log.tail());
     }

@@ -17,7 +17,7 @@ import java.util.Map;
  * {@link #best()} calls the C library's {@code posix_spawn} directly through the JDK's foreign
  * function API instead, which loads the handler alone, the way Go and Python start processes.
  */
-interface Launcher {
+public interface Launcher {
   Process start(List<String> command, Path directory, Map<String, String> environment)
       throws IOException;
 

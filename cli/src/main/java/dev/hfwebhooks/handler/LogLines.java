@@ -16,18 +16,18 @@ import java.util.function.Consumer;
  * The lines a handler writes to stderr or the console: each is passed on as it comes (to the server
  * log, or to {@code test}'s report) and the last {@value #KEPT} are kept for the outcome.
  */
-final class LogLines {
+public final class LogLines {
   static final int KEPT = 100;
   private static final int MAX_LINE = 4_000;
 
   private final Consumer<String> sink;
   private final Deque<String> tail = new ArrayDeque<>();
 
-  LogLines(Consumer<String> sink) {
+  public LogLines(Consumer<String> sink) {
     this.sink = sink;
   }
 
-  synchronized void add(String line) {
+  public synchronized void add(String line) {
     String kept = line.length() > MAX_LINE ? line.substring(0, MAX_LINE) + " [line cut]" : line;
     sink.accept(kept);
     if (tail.size() == KEPT) {
@@ -36,7 +36,7 @@ final class LogLines {
     tail.addLast(kept);
   }
 
-  synchronized List<String> tail() {
+  public synchronized List<String> tail() {
     return List.copyOf(tail);
   }
 

@@ -89,6 +89,19 @@ public record Outcome(
     return new Outcome(Result.TIMED_OUT, null, error, log, Duration.ZERO, null, null);
   }
 
+  /**
+   * The timeout every kind of handler reports: {@code NAME timed out after 30 s and was stopped}.
+   */
+  public static Outcome timedOut(String handler, Duration timeout, List<String> log) {
+    return timedOut(
+        "%s timed out after %s and was stopped".formatted(handler, seconds(timeout)), log);
+  }
+
+  static String seconds(Duration duration) {
+    long millis = duration.toMillis();
+    return millis % 1000 == 0 ? (millis / 1000) + " s" : (millis / 1000.0) + " s";
+  }
+
   public Outcome withDuration(Duration duration) {
     return new Outcome(result, answer, error, log, duration, exitStatus, output);
   }

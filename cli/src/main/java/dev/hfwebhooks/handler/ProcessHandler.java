@@ -1,6 +1,5 @@
 package dev.hfwebhooks.handler;
 
-import dev.hfwebhooks.payload.WebhookPayload;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * <p>The payload never goes on a command line or into a shell string, so nothing in it is ever
  * interpreted by a shell.
  */
-final class ProcessHandler implements Handler {
+public final class ProcessHandler implements Handler {
   /** The answer is capped; a handler that prints more is cut, and the log says so. */
   static final int MAX_ANSWER_BYTES = 1 << 20;
 
@@ -35,7 +34,7 @@ final class ProcessHandler implements Handler {
   private static final int PIPE_BUFFER_BYTES = 16 * 1024;
 
   /** After a timeout the process tree gets SIGTERM, then SIGKILL once this grace has passed. */
-  static final Duration KILL_GRACE = Duration.ofSeconds(2);
+  public static final Duration KILL_GRACE = Duration.ofSeconds(2);
 
   /**
    * Once the handler exits, how long its output pipes may stay open (held by a background child).
@@ -89,10 +88,7 @@ final class ProcessHandler implements Handler {
       if (!process.waitFor(delivery.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
         supervisor.terminate(process, KILL_GRACE);
         join(PIPE_GRACE, pumps);
-        return Outcome.timedOut(
-                "%s timed out after %s and was stopped"
-                    .formatted(file.name(), seconds(delivery.timeout())),
-                log.tail())
+        return Outcome.timedOut(file.name(), delivery.timeout(), log.tail())
             .withProcess(exitOrNull(process), stdout.text());
       }
       join(PIPE_GRACE, pumps);
@@ -124,7 +120,6 @@ final class ProcessHandler implements Handler {
     // The server has already checked the secret; a handler has no use for it, and a handler that
     // prints its environment would otherwise leak it into logs.
     env.remove("WEBHOOK_SECRET");
-    WebhookPayload payload = delivery.payload();
     if (delivery.body().length <= MAX_ENV_PAYLOAD_BYTES) {
       env.put("WEBHOOK_PAYLOAD", new String(delivery.body(), StandardCharsets.UTF_8));
     } else {
@@ -133,12 +128,7 @@ final class ProcessHandler implements Handler {
           "[hf-webhooks] payload of %d bytes is too large for WEBHOOK_PAYLOAD; read it from stdin"
               .formatted(delivery.body().length));
     }
-    env.put("WEBHOOK_REPO_ID", payload.repo().name());
-    env.put("WEBHOOK_REPO_TYPE", payload.repo().type());
-    env.put("WEBHOOK_EVENT_ACTION", payload.event().action());
-    env.put("WEBHOOK_EVENT_SCOPE", payload.event().scope());
-    env.put("WEBHOOK_NAME", file.name());
-    env.put("WEBHOOK_DELIVERY_ID", delivery.id());
+    env.putAll(WebhookEnv.of(delivery, file.name()));
   }
 
   /** The exit status of a process that was made to stop, or null while it still hangs on. */
@@ -162,11 +152,6 @@ final class ProcessHandler implements Handler {
         thread.join(Duration.ofNanos(left));
       }
     }
-  }
-
-  static String seconds(Duration duration) {
-    long millis = duration.toMillis();
-    return millis % 1000 == 0 ? (millis / 1000) + " s" : (millis / 1000.0) + " s";
   }
 
   /** Reads stdout to its end, keeping the first {@link #MAX_ANSWER_BYTES} bytes. */

@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 
@@ -70,6 +71,10 @@ public final class WebhookServer implements AutoCloseable {
   private final Journal journal;
   private final DeliveryQueue queue;
   private final SecretCheck secret;
+
+  /** The checks of secrets that handlers' own code sets, by secret (few, and never removed). */
+  private final Map<String, SecretCheck> handlerSecrets = new ConcurrentHashMap<>();
+
   private final InFlight inFlight = new InFlight();
   private final Javalin app;
 
@@ -116,9 +121,10 @@ public final class WebhookServer implements AutoCloseable {
               javalin.routes.get("/api/deliveries/{id}", api(this::deliveryRecord));
               javalin.routes.post("/api/deliveries/{id}/replay", api(this::replay));
               javalin.routes.get("/healthz", this::health);
-              javalin.routes.post("/webhooks/{name}", this::delivery);
+              // <name> takes slashes: a Python app may register a route such as a/b.
+              javalin.routes.post("/webhooks/<name>", this::delivery);
               for (HandlerType method : OTHER_METHODS) {
-                javalin.routes.addHttpHandler(method, "/webhooks/{name}", this::wrongMethod);
+                javalin.routes.addHttpHandler(method, "/webhooks/<name>", this::wrongMethod);
               }
             });
   }
@@ -211,7 +217,12 @@ public final class WebhookServer implements AutoCloseable {
 
   private void deliver(Context ctx, Handler handler, long start) throws HttpError {
     String given = ctx.header(SecretCheck.HEADER);
-    secret.check(given != null ? given : ctx.queryParam(SecretCheck.QUERY_PARAM));
+    SecretCheck check =
+        handler
+            .secret()
+            .map(s -> handlerSecrets.computeIfAbsent(s, SecretCheck::new))
+            .orElse(secret);
+    check.check(given != null ? given : ctx.queryParam(SecretCheck.QUERY_PARAM));
     byte[] body = readBody(ctx);
     WebhookPayload payload;
     try {

@@ -1,0 +1,60 @@
+package dev.hfwebhooks.handler.python;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The Python that runs {@code .py} handlers, chosen as a Python user expects: {@code --python
+ * PATH}, else the active virtual environment ({@code $VIRTUAL_ENV}), else a {@code .venv} in the
+ * handlers folder, else {@code python3} on the {@code PATH}. Nothing is run to choose it; its
+ * version is checked when the handlers are first scanned.
+ *
+ * @param executable the program, or null when none was found
+ * @param problem why there is none, in words a user acts on, or null
+ */
+public record Interpreter(Path executable, String problem) {
+  /** The oldest Python the worker supports. */
+  static final int MIN_MINOR = 9;
+
+  public static Interpreter locate(Path explicit, Path handlersDir, Map<String, String> env) {
+    if (explicit != null) {
+      return Files.isExecutable(explicit) && !Files.isDirectory(explicit)
+          ? new Interpreter(explicit, null)
+          : missing("--python " + explicit + " is not an executable file");
+    }
+    String venv = env.get("VIRTUAL_ENV");
+    if (venv != null && !venv.isBlank()) {
+      Path python = Path.of(venv, "bin", "python");
+      if (Files.isExecutable(python)) {
+        return new Interpreter(python, null);
+      }
+    }
+    Path local = handlersDir.resolve(".venv").resolve("bin").resolve("python");
+    if (Files.isExecutable(local)) {
+      return new Interpreter(local, null);
+    }
+    for (String dir : env.getOrDefault("PATH", "").split(File.pathSeparator)) {
+      if (!dir.isEmpty()) {
+        Path python = Path.of(dir, "python3");
+        if (Files.isExecutable(python) && !Files.isDirectory(python)) {
+          return new Interpreter(python, null);
+        }
+      }
+    }
+    return missing(
+        "no Python found: install Python 3."
+            + MIN_MINOR
+            + " or newer (Debian, Ubuntu: apt-get install python3), activate a virtual"
+            + " environment, or pass --python PATH");
+  }
+
+  static Interpreter missing(String problem) {
+    return new Interpreter(null, problem);
+  }
+
+  public boolean found() {
+    return executable != null;
+  }
+}

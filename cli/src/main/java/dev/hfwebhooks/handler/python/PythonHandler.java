@@ -1,0 +1,146 @@
+package dev.hfwebhooks.handler.python;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hfwebhooks.handler.Delivery;
+import dev.hfwebhooks.handler.Handler;
+import dev.hfwebhooks.handler.HandlerFile;
+import dev.hfwebhooks.handler.LogLines;
+import dev.hfwebhooks.handler.Outcome;
+import dev.hfwebhooks.handler.WebhookEnv;
+import dev.hfwebhooks.handler.python.Frames.Frame;
+import dev.hfwebhooks.handler.python.Worker.Died;
+import dev.hfwebhooks.handler.python.Worker.Ready;
+import dev.hfwebhooks.handler.python.Worker.Route;
+import dev.hfwebhooks.handler.python.WorkerPool.Unavailable;
+import dev.hfwebhooks.payload.Json;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One route of a Python file: the file's {@code handle}, or one function it registered the way
+ * huggingface_hub does. Runs each delivery on a warm worker of the file's pool; the routes of one
+ * file share that pool.
+ */
+final class PythonHandler implements Handler {
+  /** How long a request waits for a starting worker to tell the secret its code sets. */
+  private static final Duration SECRET_WAIT = Duration.ofSeconds(30);
+
+  private final HandlerFile file;
+  private final WorkerPool pool;
+
+  /** {@code pool} is null for a route whose file cannot run ({@link HandlerFile#problem()}). */
+  PythonHandler(HandlerFile file, WorkerPool pool) {
+    this.file = file;
+    this.pool = pool;
+  }
+
+  @Override
+  public HandlerFile file() {
+    return file;
+  }
+
+  /** The route's key among the worker's: null for the file's own handle. */
+  private String routeKey() {
+    return file.function() == null ? null : file.name();
+  }
+
+  @Override
+  public Optional<String> problem() {
+    if (file.problem() != null) {
+      return Optional.of(file.problem());
+    }
+    return pool == null ? Optional.empty() : pool.problem();
+  }
+
+  @Override
+  public Optional<String> secret() {
+    if (pool == null) {
+      return Optional.empty();
+    }
+    try {
+      return pool.ready(SECRET_WAIT).map(r -> r.routes().get(routeKey())).map(Route::secret);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public Outcome handle(Delivery delivery) {
+    LogLines log = new LogLines(delivery.log());
+    if (file.problem() != null) {
+      return Outcome.failed(file.name() + " cannot run: " + file.problem(), log.tail());
+    }
+    long deadline = System.nanoTime() + delivery.timeout().toNanos();
+    Worker worker;
+    try {
+      worker = pool.acquire(deadline);
+    } catch (Unavailable e) {
+      e.traceback.lines().forEach(log::add);
+      return Outcome.failed(file.name() + " cannot run: " + e.getMessage(), log.tail());
+    } catch (TimeoutException e) {
+      return Outcome.timedOut(
+          "%s found no free Python worker within %s (all busy, or still importing %s)"
+              .formatted(file.name(), delivery.timeout(), file.path().getFileName()),
+          log.tail());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Outcome.failed(file.name() + " was interrupted (server stopping)", log.tail());
+    }
+    Ready ready = worker.ready().join();
+    Route route = ready.routes().get(routeKey());
+    if (route == null || route.problem() != null) {
+      pool.giveBack(worker);
+      return Outcome.failed(
+          route == null
+              ? "%s did not register %s when imported".formatted(file.path(), file.route())
+              : file.name() + " cannot run: " + route.problem(),
+          log.tail());
+    }
+    Frame answer;
+    try {
+      answer =
+          worker.deliver(
+              meta(delivery),
+              delivery.body(),
+              log,
+              Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    } catch (TimeoutException e) {
+      pool.discard(worker);
+      worker.kill(WorkerPool.STOP_GRACE);
+      return Outcome.timedOut(file.name(), delivery.timeout(), log.tail());
+    } catch (Died e) {
+      pool.discard(worker);
+      return Outcome.failed(
+          "%s failed: %s during the delivery".formatted(file.name(), e.getMessage()), log.tail());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      pool.discard(worker);
+      worker.kill(Duration.ZERO);
+      return Outcome.failed(file.name() + " was interrupted (server stopping)", log.tail());
+    }
+    pool.answered(worker, answer.meta().path("rss").asLong());
+    if (answer.kind().equals("error")) {
+      answer.meta().path("traceback").asText().lines().forEach(log::add);
+      return Outcome.failed(
+          file.name() + " failed: " + answer.meta().path("error").asText(), log.tail());
+    }
+    String text =
+        answer.data().length == 0 ? null : new String(answer.data(), StandardCharsets.UTF_8);
+    return Outcome.succeeded(Outcome.Answer.ofJson(text, delivery.id()), log.tail())
+        .withOutput(text);
+  }
+
+  private ObjectNode meta(Delivery delivery) {
+    ObjectNode meta = Json.object().put("id", delivery.id());
+    meta.put("route", routeKey());
+    ObjectNode context = meta.putObject("context").put("handler", file.name());
+    ObjectNode headers = context.putObject("headers");
+    delivery.headers().forEach(headers::put);
+    ObjectNode env = meta.putObject("env");
+    WebhookEnv.of(delivery, file.name()).forEach(env::put);
+    return meta;
+  }
+}

@@ -1,0 +1,25 @@
+package dev.hfwebhooks.handler.python;
+
+import java.time.Duration;
+
+/**
+ * How a Python handler file's pool of workers behaves.
+ *
+ * @param maxWorkers the most workers one file runs at once (deliveries beyond wait for one)
+ * @param maxDeliveries a worker is replaced after this many deliveries; 0: never
+ * @param maxMemoryBytes a worker is replaced once its resident memory passes this; 0: never
+ * @param idleAfter a worker beyond the first that has had no delivery for this long leaves
+ */
+public record PythonSettings(
+    int maxWorkers, long maxDeliveries, long maxMemoryBytes, Duration idleAfter) {
+  public static final PythonSettings DEFAULT = new PythonSettings(4, 0, 0, Duration.ofSeconds(60));
+
+  public PythonSettings {
+    if (maxWorkers < 1) {
+      throw new IllegalArgumentException("at least one Python worker is needed, not " + maxWorkers);
+    }
+    if (maxDeliveries < 0 || maxMemoryBytes < 0) {
+      throw new IllegalArgumentException("recycling limits cannot be negative");
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package dev.hfwebhooks.handler.python;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Python side of hf-webhooks (the worker, the scanner, the huggingface_hub stand-in), shipped
+ * in the jar and written out once to a folder named after their content, so Python runs them as
+ * real files (readable tracebacks, {@code ps} shows what runs) and two versions never mix.
+ */
+final class Scripts {
+  static final String WORKER = "hf_webhooks_worker.py";
+  static final String SCANNER = "hf_webhooks_scan.py";
+  private static final List<String> FILES = List.of(WORKER, SCANNER, "hf_webhooks_hub.py");
+
+  private static volatile Path dir;
+
+  private Scripts() {}
+
+  static Path worker() {
+    return dir().resolve(WORKER);
+  }
+
+  static Path scanner() {
+    return dir().resolve(SCANNER);
+  }
+
+  private static Path dir() {
+    Path known = dir;
+    if (known == null) {
+      synchronized (Scripts.class) {
+        if (dir == null) {
+          dir = extract();
+        }
+        known = dir;
+      }
+    }
+    return known;
+  }
+
+  private static Path extract() {
+    try {
+      Map<String, byte[]> files = new LinkedHashMap<>();
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      for (String name : FILES) {
+        try (InputStream in = Scripts.class.getResourceAsStream("/python/" + name)) {
+          if (in == null) {
+            throw new IOException("the jar has no python/" + name);
+          }
+          byte[] bytes = in.readAllBytes();
+          files.put(name, bytes);
+          digest.update(bytes);
+        }
+      }
+      String version = HexFormat.of().formatHex(digest.digest()).substring(0, 16);
+      try {
+        return writeOnce(cacheHome().resolve("hf-webhooks").resolve("python-" + version), files);
+      } catch (IOException e) {
+        // No writable cache (a read-only home in a container): a private folder of this run.
+        Path temp = Files.createTempDirectory("hf-webhooks-python-");
+        temp.toFile().deleteOnExit();
+        for (var file : files.entrySet()) {
+          Path path = Files.write(temp.resolve(file.getKey()), file.getValue());
+          path.toFile().deleteOnExit();
+        }
+        return temp;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write out the Python worker: " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  /** Fills a new folder, then renames it into place, so a reader never sees half of it. */
+  private static Path writeOnce(Path target, Map<String, byte[]> files) throws IOException {
+    if (Files.isDirectory(target)) {
+      return target;
+    }
+    Files.createDirectories(target.getParent());
+    Path staging = Files.createTempDirectory(target.getParent(), ".staging-");
+    for (var file : files.entrySet()) {
+      Files.write(staging.resolve(file.getKey()), file.getValue());
+    }
+    try {
+      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      // Another server wrote the same content first (or the move is refused): use theirs.
+      for (String name : files.keySet()) {
+        Files.deleteIfExists(staging.resolve(name));
+      }
+      Files.deleteIfExists(staging);
+      if (!Files.isDirectory(target)) {
+        throw e;
+      }
+    }
+    return target;
+  }
+
+  private static Path cacheHome() {
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    return xdg != null && !xdg.isBlank()
+        ? Path.of(xdg)
+        : Path.of(System.getProperty("user.home"), ".cache");
+  }
+}

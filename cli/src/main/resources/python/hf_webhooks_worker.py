@@ -1,0 +1,455 @@
+"""hf-webhooks' Python worker: imports one handler file once, then runs its deliveries one at a time.
+
+Started by the server as ``python hf_webhooks_worker.py FILE MODE TOKEN`` (MODE is ``handle`` for a
+file that defines handle(payload, context), ``app`` for one that registers routes the way
+huggingface_hub does, run as ``__main__`` like ``python app.py``).
+
+The protocol runs on the stdin and stdout the worker was started with, moved to private file
+descriptors before any user code runs; fd 0 then reads /dev/null and fd 1 writes where fd 2 does.
+So ``print``, ``logging``, C code and subprocesses all write to the log (the server reads fd 2 a
+line at a time), and nothing a handler prints can corrupt a frame.
+
+A frame is one ASCII line ``KIND META_LENGTH DATA_LENGTH``, then META_LENGTH bytes of JSON, then
+DATA_LENGTH bytes of data. The server sends ``deliver`` (meta: id, route, context, env; data: the
+request body). The worker sends ``ready`` (meta: routes) or ``failed`` (meta: error, traceback)
+once, then for each delivery ``result`` (data: the answer as JSON, empty for None) or ``error``
+(meta: error, traceback), and ``idle`` once its background tasks are done. Before each
+``result``/``error`` it writes a marker line to fd 2, so the server knows the delivery's log is
+complete.
+
+The worker leaves when stdin reaches its end: at once, with its process group, if a delivery is
+running (the server is gone, even killed with SIGKILL), else after finishing normally.
+"""
+
+import asyncio
+import dataclasses
+import faulthandler
+import inspect
+import json
+import os
+import queue
+import signal
+import sys
+import threading
+import traceback
+import types
+import typing
+
+WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
+# Frames of these are the machinery around a handler, not the handler: left out of tracebacks.
+HIDDEN = (WORKER_DIR, os.path.dirname(asyncio.__file__))
+
+
+class Frames:
+    """Reads the server's frames on a thread of its own, and writes the worker's."""
+
+    def __init__(self, read_fd: int, write_fd: int) -> None:
+        self._in = os.fdopen(read_fd, "rb")
+        self._out = write_fd
+        self.inbox: "queue.Queue" = queue.Queue()
+        self.busy = False
+
+    def start(self) -> None:
+        threading.Thread(target=self._read, name="hf-webhooks-frames", daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            header = self._in.readline()
+            if not header.endswith(b"\n"):
+                break
+            kind, meta_length, data_length = header.decode("ascii").split()
+            meta = json.loads(self._in.read(int(meta_length)))
+            data = self._in.read(int(data_length))
+            self.inbox.put((kind, meta, data))
+        if self.busy:
+            # The server is gone while a handler runs: end it and whatever it started, now (the
+            # group is this worker's own only when setsid succeeded).
+            if os.getpgrp() == os.getpid():
+                os.killpg(os.getpgrp(), signal.SIGKILL)
+            os._exit(1)
+        self.inbox.put(None)
+
+    def send(self, kind: str, meta: dict, data: bytes = b"") -> None:
+        encoded = json.dumps(meta, ensure_ascii=False).encode("utf-8")
+        frame = b"%s %d %d\n" % (kind.encode("ascii"), len(encoded), len(data)) + encoded + data
+        view = memoryview(frame)
+        while view:
+            view = view[os.write(self._out, view) :]
+
+
+class Context:
+    """What a handler learns about its delivery besides the payload."""
+
+    def __init__(self, meta: dict) -> None:
+        context = meta["context"]
+        self.delivery_id: str = meta["id"]
+        self.handler: str = context["handler"]
+        self.headers: typing.Dict[str, str] = context["headers"]
+        self.env: typing.Dict[str, str] = meta["env"]
+
+    def __repr__(self) -> str:
+        return f"Context(delivery_id={self.delivery_id!r}, handler={self.handler!r})"
+
+
+class Request:
+    """The part of Starlette's Request a webhook function uses: headers and the body."""
+
+    def __init__(self, headers: typing.Dict[str, str], body: bytes) -> None:
+        self.headers = {k.lower(): v for k, v in headers.items()}
+        self._body = body
+        self.method = "POST"
+
+    async def body(self) -> bytes:
+        return self._body
+
+    async def json(self):
+        return json.loads(self._body)
+
+
+class BackgroundTasks:
+    """FastAPI's BackgroundTasks: run in order once the answer has been sent."""
+
+    def __init__(self) -> None:
+        self.tasks: list = []
+
+    def add_task(self, func, *args, **kwargs) -> None:
+        self.tasks.append((func, args, kwargs))
+
+
+class Unfillable(Exception):
+    """A parameter hf-webhooks cannot give a value to."""
+
+
+def is_model(annotation) -> bool:
+    if not isinstance(annotation, type):
+        return False
+    if any(c.__name__ == "BaseModel" and c.__module__.startswith("pydantic") for c in annotation.__mro__):
+        return True
+    return hasattr(annotation, "model_validate") or hasattr(annotation, "parse_obj")
+
+
+def plan(func, positional: bool) -> list:
+    """How to fill each parameter of func: a list of (name, how, extra, positional)."""
+    try:
+        hints = typing.get_type_hints(func)
+    except Exception:
+        hints = getattr(func, "__annotations__", {})
+    steps = []
+    payload_given = False
+    position = 0
+    for parameter in inspect.signature(func).parameters.values():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        annotation = hints.get(parameter.name, parameter.annotation)
+        type_name = getattr(annotation, "__name__", "")
+        if positional and position < 2 and parameter.kind != parameter.KEYWORD_ONLY:
+            # handle(payload, context): by position, whatever the names.
+            how = ("model" if is_model(annotation) else "dict") if position == 0 else "context"
+            steps.append((parameter.name, how, annotation, True))
+            payload_given |= position == 0
+            position += 1
+            continue
+        if is_model(annotation) and not payload_given:
+            steps.append((parameter.name, "model", annotation, False))
+            payload_given = True
+        elif type_name == "Request" or parameter.name == "request":
+            steps.append((parameter.name, "request", None, False))
+        elif type_name == "BackgroundTasks":
+            steps.append((parameter.name, "tasks", None, False))
+        elif parameter.name == "context":
+            steps.append((parameter.name, "context", None, False))
+        elif parameter.name == "payload" and not payload_given:
+            steps.append((parameter.name, "dict", None, False))
+            payload_given = True
+        elif parameter.default is parameter.empty:
+            raise Unfillable(
+                f"parameter {parameter.name!r} of {func.__name__}() cannot be filled: hf-webhooks"
+                " passes the payload (a dict, or a pydantic model such as WebhookPayload), request,"
+                " background tasks (BackgroundTasks) and context"
+            )
+    return steps
+
+
+def build_model(cls, data: dict):
+    if hasattr(cls, "model_validate"):
+        return cls.model_validate(data)
+    return cls.parse_obj(data)
+
+
+def encode(value) -> bytes:
+    """The answer as JSON bytes, or b"" for None (the server then answers its default)."""
+    if value is None:
+        return b""
+
+    def fallback(item):
+        if hasattr(item, "model_dump"):
+            return item.model_dump(mode="json")
+        if hasattr(item, "dict") and hasattr(item, "json") and hasattr(item, "__fields__"):
+            return json.loads(item.json())
+        if dataclasses.is_dataclass(item) and not isinstance(item, type):
+            return dataclasses.asdict(item)
+        if isinstance(item, (set, frozenset, tuple)):
+            return list(item)
+        if isinstance(item, bytes):
+            return item.decode("utf-8", "replace")
+        raise TypeError(f"Object of type {type(item).__name__} is not JSON serializable")
+
+    return json.dumps(value, default=fallback, ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def user_traceback(error: BaseException) -> str:
+    """The traceback without the worker's own frames: the user's code is what they debug."""
+    frames = [
+        f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith(HIDDEN)
+    ]
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    lines += traceback.format_list(frames)
+    lines += traceback.format_exception_only(type(error), error)
+    return "".join(lines).rstrip("\n")
+
+
+def describe(error: BaseException) -> str:
+    message = str(error)
+    return type(error).__name__ + (": " + message if message else "")
+
+
+def rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def install_huggingface_hub() -> None:
+    """Makes huggingface_hub's webhook names resolve to hf_webhooks_hub, keeping its payload model.
+
+    With huggingface_hub installed, only its server module is replaced: its lazy ``__getattr__``
+    imports ``huggingface_hub._webhooks_server``, which is then found in sys.modules, so Gradio and
+    FastAPI are never imported. Without it, a small ``huggingface_hub`` module with the three names
+    stands in.
+    """
+    import importlib.util
+
+    import hf_webhooks_hub as hub
+
+    sys.modules["huggingface_hub._webhooks_server"] = hub
+    try:
+        real = importlib.util.find_spec("huggingface_hub") is not None
+    except (ImportError, ValueError):
+        real = False
+    if real:
+        try:
+            from huggingface_hub import _webhooks_payload  # noqa: F401 (needs pydantic, and once gradio)
+
+            return
+        except Exception:
+            # Its payload module refuses to load without gradio in some versions: keep ours.
+            payload = types.ModuleType("huggingface_hub._webhooks_payload")
+            payload.WebhookPayload = hub.WebhookPayload
+            sys.modules["huggingface_hub._webhooks_payload"] = payload
+            import huggingface_hub
+
+            huggingface_hub.__dict__.setdefault("WebhookPayload", hub.WebhookPayload)
+            return
+    package = types.ModuleType("huggingface_hub")
+    package.__path__ = []
+    package.WebhooksServer = hub.WebhooksServer
+    package.webhook_endpoint = hub.webhook_endpoint
+    package.WebhookPayload = hub.WebhookPayload
+    package._webhooks_server = hub
+    payload = types.ModuleType("huggingface_hub._webhooks_payload")
+    payload.WebhookPayload = hub.WebhookPayload
+    package._webhooks_payload = payload
+    sys.modules["huggingface_hub"] = package
+    sys.modules["huggingface_hub._webhooks_payload"] = payload
+
+
+def load(path: str, mode: str) -> types.ModuleType:
+    """Runs the handler file as ``python FILE`` would (app) or imports it as a module (handle)."""
+    with open(path, "rb") as source_file:
+        source = source_file.read()
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if mode == "app":
+        name = "__main__"
+    elif stem.isidentifier() and stem not in sys.modules and stem not in getattr(sys, "stdlib_module_names", ()):
+        name = stem
+    else:
+        # A handler named like a module already in use (json.py) must not replace it.
+        name = "hf_webhooks_handler_" + "".join(c if c.isalnum() else "_" for c in stem)
+    module = types.ModuleType(name)
+    module.__file__ = path
+    module.__builtins__ = __builtins__
+    sys.modules[name] = module
+    exec(compile(source, path, "exec"), module.__dict__)
+    return module
+
+
+class Worker:
+    def __init__(self, path: str, mode: str, token: str, frames: Frames) -> None:
+        self.path = path
+        self.mode = mode
+        self.marker = b"\x1ehf-webhooks:" + token.encode("ascii") + b":"
+        self.frames = frames
+        self.routes: typing.Dict[typing.Optional[str], tuple] = {}
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+
+    def start(self) -> bool:
+        import hf_webhooks_hub as hub
+
+        try:
+            module = load(self.path, self.mode)
+        except BaseException as error:  # SystemExit and KeyboardInterrupt at import too
+            self.frames.send("failed", {"error": describe(error), "traceback": user_traceback(error)})
+            return False
+        described = []
+        handle = getattr(module, "handle", None)
+        if self.mode == "handle":
+            if not callable(handle):
+                self.frames.send(
+                    "failed",
+                    {"error": "defines no function handle(payload, context)", "traceback": ""},
+                )
+                return False
+            described.append(self.add(None, handle, True, None))
+        for name, route in hub.registry.routes.items():
+            described.append(self.add(name, route.func, False, route.server.webhook_secret))
+        self.frames.send(
+            "ready",
+            {"pid": os.getpid(), "python": sys.version.split()[0], "routes": described},
+        )
+        return True
+
+    def add(self, name, func, positional: bool, secret) -> dict:
+        route = {"name": name, "function": getattr(func, "__qualname__", repr(func)), "secret": secret}
+        try:
+            self.routes[name] = (func, plan(func, positional))
+        except (Unfillable, ValueError, TypeError) as error:
+            route["problem"] = str(error)
+        return route
+
+    def serve(self) -> None:
+        while True:
+            frame = self.frames.inbox.get()
+            if frame is None:
+                return
+            kind, meta, data = frame
+            if kind == "deliver":
+                self.frames.busy = True
+                tasks = self.deliver(meta, data)
+                self.run_tasks(tasks)
+                self.flush()
+                self.frames.busy = False
+                self.frames.send("idle", {"id": meta["id"]})
+
+    def deliver(self, meta: dict, body: bytes) -> list:
+        tasks = BackgroundTasks()
+        env = dict(meta["env"], WEBHOOK_PAYLOAD=body.decode("utf-8", "replace"))
+        saved = {key: os.environ.get(key) for key in env}
+        os.environ.update(env)
+        try:
+            func, steps = self.routes[meta.get("route")]
+            answer = encode(self.call(func, steps, meta, body, tasks))
+        except BaseException as error:
+            self.flush()
+            detail = user_traceback(error)
+            self.mark(meta["id"])
+            self.frames.send(
+                "error",
+                {"id": meta["id"], "error": describe(error), "traceback": detail, "rss": rss_bytes()},
+            )
+            if isinstance(error, (SystemExit, KeyboardInterrupt)):
+                # The handler asked the worker to stop: it does, and the server starts another.
+                raise
+            return []
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        self.flush()
+        self.mark(meta["id"])
+        self.frames.send("result", {"id": meta["id"], "rss": rss_bytes()}, answer)
+        return tasks.tasks
+
+    def call(self, func, steps, meta, body, tasks):
+        payload = json.loads(body)
+        args, kwargs = [], {}
+        for name, how, extra, positional in steps:
+            if how == "dict":
+                value = payload
+            elif how == "model":
+                value = build_model(extra, payload)
+            elif how == "context":
+                value = Context(meta)
+            elif how == "request":
+                value = Request(meta["context"]["headers"], body)
+            else:
+                value = tasks
+            if positional:
+                args.append(value)
+            else:
+                kwargs[name] = value
+        result = func(*args, **kwargs)
+        if inspect.isawaitable(result):
+            result = self.loop.run_until_complete(result)
+        return result
+
+    def run_tasks(self, tasks: list) -> None:
+        for func, args, kwargs in tasks:
+            try:
+                result = func(*args, **kwargs)
+                if inspect.isawaitable(result):
+                    self.loop.run_until_complete(result)
+            except Exception:
+                traceback.print_exc()
+
+    def mark(self, delivery_id: str) -> None:
+        os.write(2, self.marker + delivery_id.encode("ascii") + b"\n")
+
+    @staticmethod
+    def flush() -> None:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+
+
+def main() -> int:
+    path, mode, token = sys.argv[1:4]
+    # The protocol moves to private descriptors; what is left of stdin and stdout is harmless.
+    frames = Frames(os.dup(0), os.dup(1))
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    # Ctrl-C in a terminal is the server's to handle; and this worker's subprocesses form a group
+    # that can be ended as one.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        os.setsid()
+    except OSError:
+        pass
+    # Where a handler hangs, shown in the log when the server stops it after its timeout.
+    faulthandler.register(signal.SIGTERM, all_threads=True, chain=True)
+
+    sys.path.remove(WORKER_DIR) if WORKER_DIR in sys.path else None
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    sys.path.append(WORKER_DIR)  # last: hf_webhooks_hub must never shadow a module of the user's
+    sys.argv = [path]
+    install_huggingface_hub()
+    frames.start()
+    worker = Worker(path, mode, token, frames)
+    if not worker.start():
+        return 1
+    worker.serve()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
