@@ -1,5 +1,7 @@
 package dev.hfwebhooks.testing;
 
+import dev.hfwebhooks.handler.HandlerScan;
+import dev.hfwebhooks.handler.python.Interpreter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +14,27 @@ public final class Fixtures {
   /** The repository's sample payloads (tests run with the module folder as working directory). */
   public static final Path PAYLOADS = Path.of("..", "payloads");
 
+  /**
+   * Debian's Python, which has pydantic ({@code python3-pydantic}, installed by .ci/run): the
+   * {@code python3} first on a developer's PATH may be another without it.
+   */
+  public static final Path DEBIAN_PYTHON = Path.of("/usr/bin/python3");
+
   private Fixtures() {}
+
+  /** The Python that tests run {@code .py} handlers with. */
+  public static Interpreter python() {
+    return new Interpreter(DEBIAN_PYTHON, null);
+  }
+
+  /** Scans {@code dir} with {@link #python()}. */
+  public static HandlerScan scan(Path dir) {
+    try {
+      return HandlerScan.of(dir, python());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   /** Writes {@code content} to {@code dir/name}; executable when the content starts with #!. */
   public static Path write(Path dir, String name, String content) {

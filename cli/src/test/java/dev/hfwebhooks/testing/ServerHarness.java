@@ -1,6 +1,5 @@
 package dev.hfwebhooks.testing;
 
-import dev.hfwebhooks.handler.HandlerScan;
 import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.journal.DataDir;
 import dev.hfwebhooks.journal.DeliveryQueue;
@@ -68,7 +67,7 @@ public final class ServerHarness implements AutoCloseable {
   private ServerHarness(
       Path dir, String secret, Duration timeout, long maxBody, Recording recording)
       throws IOException {
-    handlers = new Handlers(HandlerScan.of(dir));
+    handlers = new Handlers(Fixtures.scan(dir));
     ServerLog serverLog = new ServerLog(new PrintWriter(log, true));
     if (recording.dataDir() == null) {
       journal = Journal.none();
