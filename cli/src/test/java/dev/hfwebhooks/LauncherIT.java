@@ -314,6 +314,67 @@ class LauncherIT {
   }
 
   @Test
+  void aKilledServerLeavesNoPythonWorkerBehindIdleOrBusy(@TempDir Path handlers) throws Exception {
+    assumeThat(Fixtures.DEBIAN_PYTHON).as("Debian's python3").exists();
+    Path pids = handlers.resolve("pids.txt");
+    // idle.py's worker waits for deliveries; busy.py's is inside a handler, with a child of its
+    // own, when the server dies.
+    write(
+        handlers,
+        "idle.py",
+        "import os\nopen(%s, 'a').write(f'{os.getpid()}\\n')\ndef handle(p, c):\n    pass\n"
+            .formatted(pyString(pids)));
+    write(
+        handlers,
+        "busy.py",
+        """
+        import os, subprocess, time
+        def handle(payload, context):
+            child = subprocess.Popen(["sleep", "600"])
+            open(%s, "a").write(f"{os.getpid()}\\n{child.pid}\\n")
+            time.sleep(600)
+        """
+            .formatted(pyString(pids)));
+    Serving serving = serve(handlers, Map.of(), "--python", Fixtures.DEBIAN_PYTHON.toString());
+    try {
+      String url = localUrl(serving) + "/webhooks/busy";
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try {
+                  post(url);
+                } catch (Exception e) {
+                  // Never answered: the server dies first.
+                }
+              });
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (lines(pids).size() < 3 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      List<Long> started = lines(pids).stream().map(Long::parseLong).toList();
+      assertThat(started).as("two workers and the busy one's child").hasSize(3);
+      assertThat(started).allMatch(Fixtures::isRunning);
+
+      serving.process().destroyForcibly(); // SIGKILL: no shutdown hook runs
+      assertThat(serving.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (started.stream().anyMatch(Fixtures::isRunning) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(started.stream().filter(Fixtures::isRunning).toList())
+          .as("processes left running after the server was killed")
+          .isEmpty();
+    } finally {
+      serving.process().destroyForcibly();
+    }
+  }
+
+  private static String pyString(Path path) {
+    return "'" + path + "'";
+  }
+
+  @Test
   void aFailingTunnelClientIsOneErrorWithItsOwnLinesAndNoToken(
       @TempDir Path handlers, @TempDir Path bin) throws Exception {
     write(handlers, "quick.sh", "#!/bin/sh\necho '{}'\n");
