@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -25,6 +26,8 @@ class CliTest {
       Path.of("..", "payloads", "model-repo-content-update.json").toString();
   private static final String PULL_REQUEST =
       Path.of("..", "payloads", "discussion-create-pull-request.json").toString();
+
+  private static final String PYTHON = "/usr/bin/python3";
 
   /** Exit code and output of one run. */
   record Run(int exit, String out, String err) {}
@@ -48,6 +51,67 @@ class CliTest {
         .containsPattern("NAME +ROUTE +KIND +FILE")
         .containsPattern("new-pull-request +POST /webhooks/new-pull-request +process")
         .containsPattern("push-to-main +POST /webhooks/push-to-main +js");
+  }
+
+  @Test
+  void listShowsEachRouteOfAPythonAppAndWhyAFileIsBroken() {
+    assumeThat(Path.of(PYTHON)).exists();
+    write(
+        dir,
+        "app.py",
+        """
+        from huggingface_hub import WebhooksServer
+        app = WebhooksServer()
+        @app.add_webhook("/say_hello")
+        def hello(payload): pass
+        @app.add_webhook
+        async def bare(payload): pass
+        """);
+    write(dir, "broken.py", "def handle(payload, context):\n    return {\n");
+    write(dir, "other.sh", "echo {}\n");
+
+    Run all = run("list", "--dir", dir.toString(), "--python", PYTHON);
+    Run one = run("list", "--dir", dir.resolve("app.py").toString(), "--python", PYTHON);
+
+    assertThat(all.exit()).as(all.err()).isEqualTo(1);
+    assertThat(all.out())
+        .containsPattern("bare +POST /webhooks/bare +python +" + Pattern.quote(dir + "/app.py"))
+        .containsPattern("say_hello +POST /webhooks/say_hello +python .* ready")
+        .contains("broken: broken.py has a syntax error at line 2");
+    assertThat(one.exit()).as(one.err()).isZero();
+    assertThat(one.out()).contains("say_hello").contains("bare").doesNotContain("other");
+  }
+
+  @Test
+  void testRunsAPythonHandlerAndShowsWhatItPrinted() {
+    assumeThat(Path.of(PYTHON)).exists();
+    write(
+        dir,
+        "hello.py",
+        "print('importing')\ndef handle(payload, context):\n"
+            + "    print('hello', payload['repo']['name'])\n    return {'ok': True}\n");
+
+    Run run = run("test", PUSH, "--dir", dir.toString(), "--python", PYTHON);
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out())
+        .contains("hello (python, " + dir.resolve("hello.py") + ")")
+        .contains("  | importing")
+        .contains("  | hello acme/sentiment-model")
+        .contains("answer: {\"ok\": true}");
+  }
+
+  @Test
+  void aMissingPythonOrTwoHandlerPathsAreUsageErrors() {
+    Run python = run("list", "--dir", dir.toString(), "--python", dir.resolve("nope").toString());
+    Run both = run("serve", dir.toString(), "--dir", dir.toString(), "--port", "0");
+
+    assertThat(python.exit()).isEqualTo(2);
+    assertThat(python.err())
+        .contains(
+            "--python " + dir.resolve("nope") + ": no such program (give the path of a python3)");
+    assertThat(both.exit()).isEqualTo(2);
+    assertThat(both.err()).contains("give the handlers as PATH or with --dir, not both");
   }
 
   @Test
