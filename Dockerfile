@@ -13,13 +13,24 @@ COPY cli/ cli/
 RUN ./mvnw -B -q -Dmaven.test.skip=true -Djreleaser.skip package
 
 # Stage 2: a Java runtime, the jars, the launcher (it finds this image's Java by itself and passes
-# the JVM options GraalVM's JavaScript engine needs) and the handlers.
+# the JVM options GraalVM's JavaScript engine needs), Python 3 for .py handlers, and the handlers.
+# Python runs from a virtual environment that also sees Ubuntu's pydantic (so WebhookPayload
+# validates without any download); serve finds it through VIRTUAL_ENV.
 FROM eclipse-temurin:25-jre-noble
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3 python3-venv python3-pydantic \
+    && rm -rf /var/lib/apt/lists/* \
+    && python3 -m venv --system-site-packages /opt/venv
+ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH
 WORKDIR /app
 COPY --from=build /src/cli/target/lib/ lib/
 COPY --from=build /src/cli/target/hf-webhooks-*.jar /src/cli/src/main/launcher/find-java.sh lib/
 COPY --from=build /src/cli/src/main/launcher/hf-webhooks bin/
 COPY handlers/ handlers/
+# The handlers' own Python packages, when they list them (huggingface_hub's guide does).
+RUN if [ -f handlers/requirements.txt ]; then \
+      pip install --no-cache-dir -r handlers/requirements.txt; \
+    fi
 
 # Spaces run the container as uid 1000 (in Ubuntu 24.04 images, the user "ubuntu"): run as it
 # here too, so the image behaves the same on a laptop. WEBHOOK_SECRET comes from the Space's

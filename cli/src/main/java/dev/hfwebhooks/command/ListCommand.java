@@ -75,6 +75,9 @@ final class ListCommand implements Callable<Integer> {
                 .put("kind", row.file().kind().label())
                 .put("path", row.file().path().toString())
                 .put("state", row.problem().isPresent() ? "broken" : "ready");
+        if (row.file().function() != null) {
+          item.put("function", row.file().function());
+        }
         row.problem().ifPresent(p -> item.put("problem", p));
         row.declared().watch().ifPresent(w -> watchJson(item.putObject("watch"), w));
       }

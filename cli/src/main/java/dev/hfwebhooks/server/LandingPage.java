@@ -190,7 +190,9 @@ final class LandingPage {
             escape(baseUrl + h.route()),
             escape(h.kind().label()),
             watches,
-            escape(h.path().getFileName().toString()),
+            escape(
+                h.path().getFileName()
+                    + (h.function() == null ? "" : ", function " + h.function() + "()")),
             escape(h.route()),
             options);
   }

@@ -66,7 +66,7 @@ class HandlerScanTest {
             tuple("#push.js#", "editor backup or temporary file"),
             tuple(
                 "data",
-                "not executable: make it executable (chmod +x), or name it .js, .mjs or .sh"),
+                "not executable: make it executable (chmod +x), or name it .js, .mjs, .py or .sh"),
             tuple(
                 "has space.sh",
                 "name \"has space\" cannot be a URL path segment: use letters, digits, '-', '_'"
