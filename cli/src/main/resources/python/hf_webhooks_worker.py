@@ -213,6 +213,18 @@ def describe(error: BaseException) -> str:
     return type(error).__name__ + (": " + message if message else "")
 
 
+def where(error: BaseException) -> str:
+    """``file.py line N: `` of the deepest line of the user's code the error went through."""
+    if isinstance(error, SyntaxError) and error.filename and error.lineno:
+        return f"{os.path.basename(error.filename)} line {error.lineno}: "
+    frames = [
+        f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith(HIDDEN)
+    ]
+    if not frames:
+        return ""
+    return f"{os.path.basename(frames[-1].filename)} line {frames[-1].lineno}: "
+
+
 def rss_bytes() -> int:
     try:
         with open("/proc/self/statm") as statm:
@@ -303,7 +315,9 @@ class Worker:
         try:
             module = load(self.path, self.mode)
         except BaseException as error:  # SystemExit and KeyboardInterrupt at import too
-            self.frames.send("failed", {"error": describe(error), "traceback": user_traceback(error)})
+            self.frames.send(
+                "failed", {"error": where(error) + describe(error), "traceback": user_traceback(error)}
+            )
             return False
         described = []
         handle = getattr(module, "handle", None)

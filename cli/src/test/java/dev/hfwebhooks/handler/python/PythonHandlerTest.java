@@ -281,10 +281,11 @@ class PythonHandlerTest {
     try (Handlers handlers = new Handlers(Fixtures.scan(dir))) {
       Outcome outcome = run(handlers, "bad");
       assertThat(outcome.result()).isEqualTo(Result.FAILED);
-      assertThat(outcome.error()).isEqualTo("bad cannot run: ZeroDivisionError: division by zero");
+      assertThat(outcome.error())
+          .isEqualTo("bad cannot run: bad.py line 3: ZeroDivisionError: division by zero");
       assertThat(String.join("\n", outcome.log())).contains("bad.py\", line 3, in <module>");
       assertThat(handlers.find("bad").orElseThrow().problem())
-          .hasValue("ZeroDivisionError: division by zero");
+          .hasValue("bad.py line 3: ZeroDivisionError: division by zero");
       // Within the back-off, the next delivery fails at once, without importing again.
       assertThat(run(handlers, "bad").error()).endsWith("division by zero");
 
