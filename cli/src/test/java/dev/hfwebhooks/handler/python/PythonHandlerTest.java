@@ -337,6 +337,55 @@ class PythonHandlerTest {
     }
   }
 
+  @Test
+  void aWorkerPastItsMemoryLimitIsReplaced() throws Exception {
+    write(dir, "big.py", "import os\ndef handle(p, c):\n    return os.getpid()\n");
+
+    // A limit of one byte: every worker is past it after its first delivery.
+    try (Handlers handlers =
+        new Handlers(Fixtures.scan(dir), new PythonSettings(2, 0, 1, Duration.ofSeconds(60)))) {
+      String first = answer(run(handlers, "big"));
+      String later = first;
+      for (int i = 0; i < 50 && later.equals(first); i++) {
+        Thread.sleep(20);
+        later = answer(run(handlers, "big"));
+      }
+      assertThat(later).isNotEqualTo(first);
+    }
+  }
+
+  @Test
+  void backgroundTasksRunAfterTheAnswer() throws Exception {
+    Path done = dir.resolve("done");
+    write(
+        dir,
+        "tasks.py",
+        """
+        import time
+        from huggingface_hub import webhook_endpoint, WebhookPayload
+        from fastapi import BackgroundTasks
+
+        def later(path, text):
+            time.sleep(0.3)
+            open(path, "w").write(text)
+
+        @webhook_endpoint
+        def queue_it(payload: WebhookPayload, task: BackgroundTasks):
+            task.add_task(later, %s, payload.repo.name)
+            return {"queued": True}
+        """
+            .formatted(py(done)));
+
+    try (Handlers handlers = new Handlers(Fixtures.scan(dir))) {
+      assertThat(answer(run(handlers, "queue_it"))).isEqualTo("{\"queued\": true}");
+      assertThat(done).doesNotExist();
+      for (int i = 0; i < 100 && !Files.exists(done); i++) {
+        Thread.sleep(20);
+      }
+      assertThat(done).hasContent("acme/sentiment-model");
+    }
+  }
+
   private static String py(Path path) {
     return "\"" + path.toString().replace("\\", "\\\\") + "\"";
   }
