@@ -21,7 +21,8 @@ import java.util.Map;
 final class Scripts {
   static final String WORKER = "hf_webhooks_worker.py";
   static final String SCANNER = "hf_webhooks_scan.py";
-  private static final List<String> FILES = List.of(WORKER, SCANNER, "hf_webhooks_hub.py");
+  private static final List<String> FILES =
+      List.of(WORKER, SCANNER, "hf_webhooks_calls.py", "hf_webhooks_hub.py");
 
   private static volatile Path dir;
 
