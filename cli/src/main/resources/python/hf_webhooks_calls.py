@@ -63,20 +63,36 @@ def is_model(annotation) -> bool:
     return hasattr(annotation, "model_validate") or hasattr(annotation, "parse_obj")
 
 
+def annotation_of(func, parameter):
+    """The parameter's annotation, resolved on its own: with ``from __future__ import
+    annotations`` one that cannot be resolved (a name imported only for type checkers) must not
+    keep the others as strings."""
+    annotation = parameter.annotation
+    if isinstance(annotation, str):
+        try:
+            return eval(annotation, getattr(func, "__globals__", {}))  # noqa: S307 (the user's own code)
+        except Exception:
+            return annotation
+    return annotation
+
+
+def type_name(annotation) -> str:
+    """The class name an annotation means, even when it stayed a string (``"fastapi.Request"``)."""
+    if isinstance(annotation, str):
+        return annotation.rsplit(".", 1)[-1].strip()
+    return getattr(annotation, "__name__", "")
+
+
 def plan(func, positional: bool) -> list:
     """How to fill each parameter of func: a list of (name, how, extra, positional)."""
-    try:
-        hints = typing.get_type_hints(func)
-    except Exception:
-        hints = getattr(func, "__annotations__", {})
     steps = []
     payload_given = False
     position = 0
     for parameter in inspect.signature(func).parameters.values():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
-        annotation = hints.get(parameter.name, parameter.annotation)
-        type_name = getattr(annotation, "__name__", "")
+        annotation = annotation_of(func, parameter)
+        name = type_name(annotation)
         if positional and position < 2 and parameter.kind != parameter.KEYWORD_ONLY:
             # handle(payload, context): by position, whatever the names.
             how = ("model" if is_model(annotation) else "dict") if position == 0 else "context"
@@ -87,9 +103,9 @@ def plan(func, positional: bool) -> list:
         if is_model(annotation) and not payload_given:
             steps.append((parameter.name, "model", annotation, False))
             payload_given = True
-        elif type_name == "Request" or parameter.name == "request":
+        elif name == "Request" or parameter.name == "request":
             steps.append((parameter.name, "request", None, False))
-        elif type_name == "BackgroundTasks":
+        elif name == "BackgroundTasks":
             steps.append((parameter.name, "tasks", None, False))
         elif parameter.name == "context":
             steps.append((parameter.name, "context", None, False))
@@ -106,6 +122,10 @@ def plan(func, positional: bool) -> list:
 
 
 def build_model(cls, data: dict):
+    repo = data.get("repo")
+    if isinstance(repo, dict) and repo.get("head_sha") is None and "headSha" in repo:
+        # huggingface_hub's model calls the Hub's headSha head_sha, and would leave it empty.
+        data = dict(data, repo=dict(repo, head_sha=repo["headSha"]))
     if hasattr(cls, "model_validate"):
         return cls.model_validate(data)
     return cls.parse_obj(data)

@@ -90,6 +90,14 @@ class FileScan(object):
         return []
 
     def scan(self, directory):
+        stem = os.path.splitext(os.path.basename(self.path))[0]
+        if stem in getattr(sys, "stdlib_module_names", ()):
+            # The folder comes first on a worker's sys.path: every handler would import this file
+            # in place of the standard library's module.
+            self.problems.append(
+                "{} has the name of Python's own module {}, which every handler in the folder would"
+                " import in its place: rename it".format(os.path.basename(self.path), stem)
+            )
         try:
             with open(self.path, "rb") as source:
                 tree = ast.parse(source.read(), self.path)

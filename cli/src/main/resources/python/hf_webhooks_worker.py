@@ -36,6 +36,10 @@ import typing
 
 from hf_webhooks_calls import BackgroundTasks, Context, Request, Unfillable, build_model, encode, plan
 
+# Linux refuses to start a program when one environment variable passes 128 KiB: a larger body is
+# left out of WEBHOOK_PAYLOAD (as for process handlers), so a handler's subprocesses still start.
+MAX_ENV_PAYLOAD_BYTES = 120 * 1024
+
 WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
 # Frames of these are the machinery around a handler, not the handler: left out of tracebacks.
 HIDDEN = (WORKER_DIR, os.path.dirname(asyncio.__file__))
@@ -48,7 +52,7 @@ class Frames:
         self._in = os.fdopen(read_fd, "rb")
         self._out = write_fd
         self.inbox: "queue.Queue" = queue.Queue()
-        self.busy = False
+        self.busy = True  # importing; then while a delivery runs
 
     def start(self) -> None:
         threading.Thread(target=self._read, name="hf-webhooks-frames", daemon=True).start()
@@ -63,10 +67,9 @@ class Frames:
             data = self._in.read(int(data_length))
             self.inbox.put((kind, meta, data))
         if self.busy:
-            # The server is gone while a handler runs: end it and whatever it started, now (the
-            # group is this worker's own only when setsid succeeded).
-            if os.getpgrp() == os.getpid():
-                os.killpg(os.getpgrp(), signal.SIGKILL)
+            # The server is gone while the file imports or a handler runs: end them and whatever
+            # they started, now.
+            end_group(signal.SIGKILL)
             os._exit(1)
         self.inbox.put(None)
 
@@ -76,6 +79,17 @@ class Frames:
         view = memoryview(frame)
         while view:
             view = view[os.write(self._out, view) :]
+
+
+def end_group(signum: int) -> None:
+    """Signals every process of this worker's group, itself last (kill ignores its own group)."""
+    if os.getpgrp() != os.getpid():
+        return  # setsid failed: the group is the server's, never to be signalled from here
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        os.killpg(os.getpgrp(), signum)
+    except OSError:
+        pass
 
 
 def user_traceback(error: BaseException) -> str:
@@ -94,12 +108,15 @@ def describe(error: BaseException) -> str:
     return type(error).__name__ + (": " + message if message else "")
 
 
-def where(error: BaseException) -> str:
-    """``file.py line N: `` of the deepest line of the user's code the error went through."""
+def where(error: BaseException, path: str) -> str:
+    """``file.py line N: `` of the deepest line in the handler's folder the error went through."""
     if isinstance(error, SyntaxError) and error.filename and error.lineno:
         return f"{os.path.basename(error.filename)} line {error.lineno}: "
+    folder = os.path.dirname(os.path.abspath(path)) + os.sep
     frames = [
-        f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith(HIDDEN)
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if os.path.abspath(f.filename).startswith(folder)
     ]
     if not frames:
         return ""
@@ -197,7 +214,7 @@ class Worker:
             module = load(self.path, self.mode)
         except BaseException as error:  # SystemExit and KeyboardInterrupt at import too
             self.frames.send(
-                "failed", {"error": where(error) + describe(error), "traceback": user_traceback(error)}
+                "failed", {"error": where(error, self.path) + describe(error), "traceback": user_traceback(error)}
             )
             return False
         described = []
@@ -232,19 +249,31 @@ class Worker:
             if frame is None:
                 return
             kind, meta, data = frame
-            if kind == "deliver":
-                self.frames.busy = True
+            if kind != "deliver":
+                continue
+            self.frames.busy = True
+            # os.environ holds the WEBHOOK_* values for the call and its background tasks, as a
+            # job started by a webhook has them.
+            env = dict(meta["env"])
+            if len(data) <= MAX_ENV_PAYLOAD_BYTES:
+                env["WEBHOOK_PAYLOAD"] = data.decode("utf-8", "replace")
+            saved = {key: os.environ.get(key) for key in env}
+            os.environ.update(env)
+            try:
                 tasks = self.deliver(meta, data)
                 self.run_tasks(tasks)
                 self.flush()
-                self.frames.busy = False
-                self.frames.send("idle", {"id": meta["id"]})
+            finally:
+                for key, value in saved.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
+            self.frames.busy = False
+            self.frames.send("idle", {"id": meta["id"]})
 
     def deliver(self, meta: dict, body: bytes) -> list:
         tasks = BackgroundTasks()
-        env = dict(meta["env"], WEBHOOK_PAYLOAD=body.decode("utf-8", "replace"))
-        saved = {key: os.environ.get(key) for key in env}
-        os.environ.update(env)
         try:
             func, steps = self.routes[meta.get("route")]
             answer = encode(self.call(func, steps, meta, body, tasks))
@@ -260,12 +289,6 @@ class Worker:
                 # The handler asked the worker to stop: it does, and the server starts another.
                 raise
             return []
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
         self.flush()
         self.mark(meta["id"])
         self.frames.send("result", {"id": meta["id"], "rss": rss_bytes()}, answer)
@@ -315,7 +338,13 @@ class Worker:
                 pass
 
 
-def main() -> int:
+def stopped(signum, frame) -> None:
+    """SIGTERM (a timeout, or a stop that took too long): the worker ends with all it started."""
+    end_group(signal.SIGKILL)
+    os._exit(128 + signum)
+
+
+def main() -> None:
     path, mode, token = sys.argv[1:4]
     # The protocol moves to private descriptors; what is left of stdin and stdout is harmless.
     frames = Frames(os.dup(0), os.dup(1))
@@ -324,13 +353,15 @@ def main() -> int:
     os.close(null)
     os.dup2(2, 1)
     # Ctrl-C in a terminal is the server's to handle; and this worker's subprocesses form a group
-    # that can be ended as one.
+    # (it leads its own session) that can be ended as one.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         os.setsid()
     except OSError:
         pass
-    # Where a handler hangs, shown in the log when the server stops it after its timeout.
+    # On SIGTERM, first (in C, so even a handler stuck in C code shows) where each thread is, into
+    # the log; then, once Python gets control, the end of the group.
+    signal.signal(signal.SIGTERM, stopped)
     faulthandler.register(signal.SIGTERM, all_threads=True, chain=True)
 
     sys.path.remove(WORKER_DIR) if WORKER_DIR in sys.path else None
@@ -340,11 +371,24 @@ def main() -> int:
     install_huggingface_hub()
     frames.start()
     worker = Worker(path, mode, token, frames)
-    if not worker.start():
-        return 1
-    worker.serve()
-    return 0
+    code = 1
+    try:
+        if worker.start():
+            frames.busy = False
+            worker.serve()
+            code = 0
+    except SystemExit as error:
+        code = error.code if isinstance(error.code, int) else 1
+    finally:
+        # Leave for good: atexit hooks run, then whatever the handlers left running (a child, a
+        # non-daemon thread) ends with the worker instead of keeping it or itself alive.
+        Worker.flush()
+        import atexit
+
+        atexit._run_exitfuncs()
+        end_group(signal.SIGTERM)
+        os._exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -186,11 +186,8 @@ final class ServeCommand implements Callable<Integer> {
       throw UserError.usage("--python-max-deliveries must be 0 or more");
     }
     PythonSettings python =
-        new PythonSettings(
-            pythonWorkers,
-            pythonMaxDeliveries,
-            pythonMaxMemory == null ? 0 : pythonMaxMemory,
-            PythonSettings.DEFAULT.idleAfter());
+        PythonSettings.of(
+            pythonWorkers, pythonMaxDeliveries, pythonMaxMemory == null ? 0 : pythonMaxMemory);
     if (noJournal && async) {
       throw UserError.usage(
           "--async needs the journal: a delivery is answered once it is recorded there");

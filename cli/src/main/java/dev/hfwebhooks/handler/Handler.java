@@ -1,5 +1,6 @@
 package dev.hfwebhooks.handler;
 
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -28,11 +29,21 @@ public interface Handler extends AutoCloseable {
 
   /**
    * The secret this handler's own code requires instead of the server's (a Python file's {@code
-   * WebhooksServer(webhook_secret=...)}), or empty: the server's applies. May wait for the handler
-   * to load.
+   * WebhooksServer(webhook_secret=...)}), or empty: the server's applies. Waits at most {@code
+   * wait} for the handler's code to load.
+   *
+   * @throws SecretUnknown when its code has not loaded (still importing, or failing to): the
+   *     request must be refused, since it cannot be authenticated
    */
-  default Optional<String> secret() {
+  default Optional<String> secret(Duration wait) throws SecretUnknown {
     return Optional.empty();
+  }
+
+  /** Why a handler cannot tell its secret yet. */
+  final class SecretUnknown extends Exception {
+    public SecretUnknown(String message) {
+      super(message, null, false, false);
+    }
   }
 
   /**

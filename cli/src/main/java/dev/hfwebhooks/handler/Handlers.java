@@ -206,6 +206,7 @@ public final class Handlers implements AutoCloseable {
 
   /** Ends running handler processes now, leaving the handlers usable (graceful stop ran out). */
   public void terminateRunning(Duration grace) {
+    python.terminateRunning();
     processes.terminateAll(grace);
   }
 }

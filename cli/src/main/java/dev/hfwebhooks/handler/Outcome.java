@@ -97,7 +97,8 @@ public record Outcome(
         "%s timed out after %s and was stopped".formatted(handler, seconds(timeout)), log);
   }
 
-  static String seconds(Duration duration) {
+  /** {@code 30 s}, {@code 2.5 s}: how durations read in messages. */
+  public static String seconds(Duration duration) {
     long millis = duration.toMillis();
     return millis % 1000 == 0 ? (millis / 1000) + " s" : (millis / 1000.0) + " s";
   }

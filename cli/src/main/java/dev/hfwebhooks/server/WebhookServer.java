@@ -217,11 +217,18 @@ public final class WebhookServer implements AutoCloseable {
 
   private void deliver(Context ctx, Handler handler, long start) throws HttpError {
     String given = ctx.header(SecretCheck.HEADER);
-    SecretCheck check =
-        handler
-            .secret()
-            .map(s -> handlerSecrets.computeIfAbsent(s, SecretCheck::new))
-            .orElse(secret);
+    SecretCheck check;
+    try {
+      check =
+          handler
+              .secret(config.timeout())
+              .map(s -> handlerSecrets.computeIfAbsent(s, SecretCheck::new))
+              .orElse(secret);
+    } catch (Handler.SecretUnknown e) {
+      // Fail closed: a route whose code sets its own secret is never run unchecked.
+      log.info("POST /webhooks/%s: %s".formatted(handler.name(), e.getMessage()));
+      throw new HttpError(503, "This webhook is not ready; send it again in a moment.");
+    }
     check.check(given != null ? given : ctx.queryParam(SecretCheck.QUERY_PARAM));
     byte[] body = readBody(ctx);
     WebhookPayload payload;

@@ -114,6 +114,33 @@ class PythonAppServerTest {
         });
   }
 
+  @Test
+  void aRouteWhoseSecretIsNotKnownIsRefusedNotRunUnchecked() throws Exception {
+    write(
+        handlers,
+        "app.py",
+        """
+        import os
+        from huggingface_hub import WebhooksServer
+        app = WebhooksServer(webhook_secret=os.environ["NOT_SET_ANYWHERE"])
+
+        @app.add_webhook
+        def guarded(payload):
+            return {"ran": True}
+        """);
+
+    ServerHarness.test(
+        handlers,
+        null, // no server secret either: only the code's would protect the route
+        java.time.Duration.ofSeconds(5),
+        1 << 20,
+        server -> {
+          HttpResponse<String> refused = send(server, "guarded", null);
+          assertThat(refused.statusCode()).isEqualTo(503);
+          assertThat(refused.body()).doesNotContain("NOT_SET_ANYWHERE").doesNotContain("ran");
+        });
+  }
+
   private static HttpResponse<String> send(ServerHarness server, String route, String secret)
       throws Exception {
     HttpRequest.Builder request =

@@ -21,25 +21,25 @@ public record Interpreter(Path executable, String problem) {
   public static Interpreter locate(Path explicit, Path handlersDir, Map<String, String> env) {
     if (explicit != null) {
       return Files.isExecutable(explicit) && !Files.isDirectory(explicit)
-          ? new Interpreter(explicit, null)
+          ? found(explicit)
           : missing("--python " + explicit + " is not an executable file");
     }
     String venv = env.get("VIRTUAL_ENV");
     if (venv != null && !venv.isBlank()) {
       Path python = Path.of(venv, "bin", "python");
       if (Files.isExecutable(python)) {
-        return new Interpreter(python, null);
+        return found(python);
       }
     }
     Path local = handlersDir.resolve(".venv").resolve("bin").resolve("python");
     if (Files.isExecutable(local)) {
-      return new Interpreter(local, null);
+      return found(local);
     }
     for (String dir : env.getOrDefault("PATH", "").split(File.pathSeparator)) {
       if (!dir.isEmpty()) {
         Path python = Path.of(dir, "python3");
         if (Files.isExecutable(python) && !Files.isDirectory(python)) {
-          return new Interpreter(python, null);
+          return found(python);
         }
       }
     }
@@ -48,6 +48,11 @@ public record Interpreter(Path executable, String problem) {
             + MIN_MINOR
             + " or newer (Debian, Ubuntu: apt-get install python3), activate a virtual"
             + " environment, or pass --python PATH");
+  }
+
+  /** Absolute: workers start in the handlers folder, where a relative path means another file. */
+  private static Interpreter found(Path python) {
+    return new Interpreter(python.toAbsolutePath(), null);
   }
 
   static Interpreter missing(String problem) {

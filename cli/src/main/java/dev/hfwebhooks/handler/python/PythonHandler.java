@@ -24,9 +24,6 @@ import java.util.concurrent.TimeoutException;
  * file share that pool.
  */
 final class PythonHandler implements Handler {
-  /** How long a request waits for a starting worker to tell the secret its code sets. */
-  private static final Duration SECRET_WAIT = Duration.ofSeconds(30);
-
   private final HandlerFile file;
   private final WorkerPool pool;
 
@@ -55,16 +52,25 @@ final class PythonHandler implements Handler {
   }
 
   @Override
-  public Optional<String> secret() {
-    if (pool == null) {
-      return Optional.empty();
+  public Optional<String> secret(Duration wait) throws SecretUnknown {
+    if (pool == null || file.function() == null) {
+      return Optional.empty(); // a file's own handle has no way to set a secret
     }
+    Optional<Ready> ready;
     try {
-      return pool.ready(SECRET_WAIT).map(r -> r.routes().get(routeKey())).map(Route::secret);
+      ready = pool.ready(wait);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return Optional.empty();
+      throw new SecretUnknown("interrupted while " + file.path() + " loads");
     }
+    if (ready.isEmpty()) {
+      throw new SecretUnknown(
+          pool.problem()
+              .map(p -> file.path() + " could not be imported: " + p)
+              .orElse(file.path() + " is still being imported"));
+    }
+    Route route = ready.get().routes().get(routeKey());
+    return route == null ? Optional.empty() : Optional.ofNullable(route.secret());
   }
 
   @Override
@@ -81,10 +87,7 @@ final class PythonHandler implements Handler {
       e.traceback.lines().forEach(log::add);
       return Outcome.failed(file.name() + " cannot run: " + e.getMessage(), log.tail());
     } catch (TimeoutException e) {
-      return Outcome.timedOut(
-          "%s found no free Python worker within %s (all busy, or still importing %s)"
-              .formatted(file.name(), delivery.timeout(), file.path().getFileName()),
-          log.tail());
+      return noWorker(delivery, log);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Outcome.failed(file.name() + " was interrupted (server stopping)", log.tail());
@@ -99,14 +102,15 @@ final class PythonHandler implements Handler {
               : file.name() + " cannot run: " + route.problem(),
           log.tail());
     }
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      // Its time went waiting for a worker: the worker is not killed for that.
+      pool.giveBack(worker);
+      return noWorker(delivery, log);
+    }
     Frame answer;
     try {
-      answer =
-          worker.deliver(
-              meta(delivery),
-              delivery.body(),
-              log,
-              Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+      answer = worker.deliver(meta(delivery), delivery.body(), log, Duration.ofNanos(left));
     } catch (TimeoutException e) {
       pool.discard(worker);
       worker.kill(WorkerPool.STOP_GRACE);
@@ -131,6 +135,13 @@ final class PythonHandler implements Handler {
         answer.data().length == 0 ? null : new String(answer.data(), StandardCharsets.UTF_8);
     return Outcome.succeeded(Outcome.Answer.ofJson(text, delivery.id()), log.tail())
         .withOutput(text);
+  }
+
+  private Outcome noWorker(Delivery delivery, LogLines log) {
+    return Outcome.timedOut(
+        "%s found no free Python worker within %s (all busy, or still importing %s)"
+            .formatted(file.name(), Outcome.seconds(delivery.timeout()), file.path().getFileName()),
+        log.tail());
   }
 
   private ObjectNode meta(Delivery delivery) {

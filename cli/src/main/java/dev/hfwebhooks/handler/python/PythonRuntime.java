@@ -96,7 +96,8 @@ public final class PythonRuntime implements AutoCloseable {
                     (a, b) -> "app"));
     Set<Path> gone =
         pools.keySet().stream().filter(p -> !modes.containsKey(p)).collect(Collectors.toSet());
-    gone.forEach(path -> pools.remove(path).close());
+    // Deliveries running on a file that is gone (or now broken) finish first.
+    gone.forEach(path -> pools.remove(path).retire());
     modes.forEach(
         (path, mode) -> {
           WorkerPool pool = pools.get(path);
@@ -104,6 +105,11 @@ public final class PythonRuntime implements AutoCloseable {
             pool.refresh(mode);
           }
         });
+  }
+
+  /** Ends the Python deliveries still running, with all they started (a stop ran out of time). */
+  public void terminateRunning() {
+    pools.values().parallelStream().forEach(WorkerPool::terminateBusy);
   }
 
   @Override

@@ -9,10 +9,17 @@ import java.time.Duration;
  * @param maxDeliveries a worker is replaced after this many deliveries; 0: never
  * @param maxMemoryBytes a worker is replaced once its resident memory passes this; 0: never
  * @param idleAfter a worker beyond the first that has had no delivery for this long leaves
+ * @param importTimeout an import that takes longer is taken for hung: the worker is ended and the
+ *     import tried again after a back-off (generous: loading a model may take minutes)
  */
 public record PythonSettings(
-    int maxWorkers, long maxDeliveries, long maxMemoryBytes, Duration idleAfter) {
-  public static final PythonSettings DEFAULT = new PythonSettings(4, 0, 0, Duration.ofSeconds(60));
+    int maxWorkers,
+    long maxDeliveries,
+    long maxMemoryBytes,
+    Duration idleAfter,
+    Duration importTimeout) {
+  public static final PythonSettings DEFAULT =
+      new PythonSettings(4, 0, 0, Duration.ofSeconds(60), Duration.ofMinutes(10));
 
   public PythonSettings {
     if (maxWorkers < 1) {
@@ -21,5 +28,11 @@ public record PythonSettings(
     if (maxDeliveries < 0 || maxMemoryBytes < 0) {
       throw new IllegalArgumentException("recycling limits cannot be negative");
     }
+  }
+
+  /** These limits, with the defaults' idle time and import timeout. */
+  public static PythonSettings of(int maxWorkers, long maxDeliveries, long maxMemoryBytes) {
+    return new PythonSettings(
+        maxWorkers, maxDeliveries, maxMemoryBytes, DEFAULT.idleAfter(), DEFAULT.importTimeout());
   }
 }

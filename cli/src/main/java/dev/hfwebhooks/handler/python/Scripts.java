@@ -4,10 +4,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,8 +70,9 @@ final class Scripts {
       String version = HexFormat.of().formatHex(digest.digest()).substring(0, 16);
       try {
         return writeOnce(cacheHome().resolve("hf-webhooks").resolve("python-" + version), files);
-      } catch (IOException e) {
-        // No writable cache (a read-only home in a container): a private folder of this run.
+      } catch (IOException | UnsupportedOperationException e) {
+        // No writable cache (a read-only home in a container), or one this user cannot trust: a
+        // private folder of this run.
         Path temp = Files.createTempDirectory("hf-webhooks-python-");
         temp.toFile().deleteOnExit();
         for (var file : files.entrySet()) {
@@ -86,7 +91,7 @@ final class Scripts {
   /** Fills a new folder, then renames it into place, so a reader never sees half of it. */
   private static Path writeOnce(Path target, Map<String, byte[]> files) throws IOException {
     if (Files.isDirectory(target)) {
-      return target;
+      return trusted(target, files);
     }
     Files.createDirectories(target.getParent());
     Path staging = Files.createTempDirectory(target.getParent(), ".staging-");
@@ -105,7 +110,32 @@ final class Scripts {
         throw e;
       }
     }
-    return target;
+    return trusted(target, files);
+  }
+
+  /**
+   * {@code dir}, when this user owns it, nobody else may write to it, and it holds exactly the
+   * jar's files: the workers run what is in it, so a folder another user planted is refused.
+   */
+  private static Path trusted(Path dir, Map<String, byte[]> files) throws IOException {
+    var attributes =
+        Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    boolean safe =
+        attributes.isDirectory()
+            && attributes.owner().getName().equals(System.getProperty("user.name"))
+            && !attributes.permissions().contains(PosixFilePermission.GROUP_WRITE)
+            && !attributes.permissions().contains(PosixFilePermission.OTHERS_WRITE);
+    for (var file : files.entrySet()) {
+      Path path = dir.resolve(file.getKey());
+      safe =
+          safe
+              && !Files.isSymbolicLink(path)
+              && Arrays.equals(Files.readAllBytes(path), file.getValue());
+    }
+    if (!safe) {
+      throw new IOException(dir + " is not this user's own copy of the Python worker");
+    }
+    return dir;
   }
 
   private static Path cacheHome() {

@@ -6,7 +6,6 @@ import dev.hfwebhooks.handler.Launcher;
 import dev.hfwebhooks.handler.LogLines;
 import dev.hfwebhooks.handler.ProcessTree;
 import dev.hfwebhooks.handler.python.Frames.Frame;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -42,6 +41,7 @@ final class Worker {
   private final Process process;
   private final OutputStream toWorker;
   private final String marker;
+  private final int markerBytes;
   private final Consumer<String> outsideLog;
   private final Events events;
   private final CompletableFuture<Ready> ready = new CompletableFuture<>();
@@ -99,6 +99,7 @@ final class Worker {
     this.process = process;
     this.toWorker = process.getOutputStream();
     this.marker = "\u001ehf-webhooks:" + token + ":";
+    this.markerBytes = marker.getBytes(StandardCharsets.UTF_8).length + 40; // and a delivery id
     this.generation = generation;
     this.outsideLog = outsideLog;
     this.events = events;
@@ -280,9 +281,11 @@ final class Worker {
       events.idle(this);
       return;
     }
-    // Only once the last delivery's log is complete, so no line of it reaches the next one.
+    // Only once the last delivery's log is complete, so no line of it reaches the next one (or
+    // after a grace, should its end never be seen: a worker is never stranded).
     current
         .logged()
+        .completeOnTimeout(null, LOG_GRACE.toMillis(), TimeUnit.MILLISECONDS)
         .whenComplete(
             (ok, error) -> {
               call = null;
@@ -306,28 +309,36 @@ final class Worker {
   }
 
   private void readLog() {
-    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    byte[] line = new byte[MAX_LINE_BYTES];
+    int size = 0;
     byte[] buffer = new byte[8192];
     try (InputStream in = process.getErrorStream()) {
       for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
         for (int i = 0; i < n; i++) {
           if (buffer[i] == '\n') {
-            line(line.toString(StandardCharsets.UTF_8));
-            line.reset();
-          } else {
-            line.write(buffer[i]);
-            if (line.size() >= MAX_LINE_BYTES) {
-              line(line.toString(StandardCharsets.UTF_8));
-              line.reset();
+            line(new String(line, 0, size, StandardCharsets.UTF_8));
+            size = 0;
+            continue;
+          }
+          line[size++] = buffer[i];
+          if (size == line.length) {
+            // A long line is passed on in pieces, keeping enough of its end for a marker that
+            // may start there, and cut between characters, never inside one.
+            int cut = size - markerBytes - 64;
+            while (cut > 0 && (line[cut] & 0xC0) == 0x80) {
+              cut--;
             }
+            pass(new String(line, 0, cut, StandardCharsets.UTF_8));
+            System.arraycopy(line, cut, line, 0, size - cut);
+            size -= cut;
           }
         }
       }
     } catch (IOException e) {
       // Closed when the process is killed; what was read is kept.
     }
-    if (line.size() > 0) {
-      line(line.toString(StandardCharsets.UTF_8));
+    if (size > 0) {
+      line(new String(line, 0, size, StandardCharsets.UTF_8));
     }
     Call current = call;
     if (current != null) {

@@ -1,5 +1,6 @@
 package dev.hfwebhooks.handler.python;
 
+import dev.hfwebhooks.handler.Outcome;
 import dev.hfwebhooks.handler.python.Worker.Died;
 import dev.hfwebhooks.handler.python.Worker.ImportFailed;
 import dev.hfwebhooks.handler.python.Worker.Ready;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -45,6 +47,10 @@ final class WorkerPool implements Worker.Events {
   // Under lock:
   private final Deque<Worker> idle = new ArrayDeque<>();
   private final Set<Worker> live = new HashSet<>();
+
+  /** Workers of the current generation still importing; {@code starting} counts their spawns. */
+  private final Set<Worker> importing = new HashSet<>();
+
   private int starting;
   private int waiting;
   private long generation;
@@ -112,12 +118,15 @@ final class WorkerPool implements Worker.Events {
         if (worker != null) {
           return worker;
         }
+        boolean backingOff = failure != null && System.nanoTime() - failure.retryAt() < 0;
         if (failure != null && live.isEmpty() && starting == 0) {
-          if (System.nanoTime() - failure.retryAt() < 0) {
+          if (backingOff) {
             throw new Unavailable(failure.error(), failure.traceback());
           }
           spawn();
-        } else if (live.size() + starting < settings.maxWorkers() && starting < waiting) {
+        } else if (!backingOff
+            && live.size() + starting < settings.maxWorkers()
+            && starting < waiting) {
           spawn();
         }
         long left = deadline - System.nanoTime();
@@ -273,6 +282,10 @@ final class WorkerPool implements Worker.Events {
       leaving.addAll(idle);
       live.removeAll(idle);
       idle.clear();
+      // An import of the old code may hang: it must not hold the new code back.
+      leaving.addAll(importing);
+      importing.clear();
+      starting = 0;
       topUp();
       changed.signalAll();
     } finally {
@@ -312,15 +325,50 @@ final class WorkerPool implements Worker.Events {
     }
   }
 
-  /** Stops every worker: each finishes (its stdin ends), or is ended after a grace. */
-  void close() {
-    List<Worker> all;
+  /**
+   * Retires the pool (its file is gone or broken): idle and importing workers leave now, busy ones
+   * once their delivery is answered.
+   */
+  void retire() {
+    List<Worker> leaving = new ArrayList<>();
     lock.lock();
     try {
       closed = true;
-      all = List.copyOf(live);
+      leaving.addAll(idle);
+      leaving.addAll(importing);
+      live.removeAll(idle);
+      idle.clear();
+      importing.clear();
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    leaving.forEach(w -> w.stop(STOP_GRACE));
+  }
+
+  /** Ends the workers running a delivery now, with all they started (a stop ran out of time). */
+  void terminateBusy() {
+    List<Worker> busy;
+    lock.lock();
+    try {
+      busy = live.stream().filter(w -> !idle.contains(w)).toList();
+    } finally {
+      lock.unlock();
+    }
+    busy.parallelStream().forEach(w -> w.kill(Duration.ZERO));
+  }
+
+  /** Stops every worker: each finishes (its stdin ends), or is ended after a grace. */
+  void close() {
+    List<Worker> all = new ArrayList<>();
+    lock.lock();
+    try {
+      closed = true;
+      all.addAll(live);
+      all.addAll(importing);
       live.clear();
       idle.clear();
+      importing.clear();
       changed.signalAll();
     } finally {
       lock.unlock();
@@ -374,7 +422,16 @@ final class WorkerPool implements Worker.Events {
     String traceback = "";
     try {
       worker = Worker.start(python, file, currentMode, gen, environment, outside, this);
-      ready = worker.ready().get();
+      if (!register(worker, gen)) {
+        worker.stop(STOP_GRACE); // the file changed, or the pool closed, as it started
+        return;
+      }
+      ready = worker.ready().get(settings.importTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      error =
+          "importing %s took longer than %s"
+              .formatted(file.getFileName(), Outcome.seconds(settings.importTimeout()));
+      worker.kill(Duration.ZERO);
     } catch (IOException e) {
       error = "cannot start " + python + ": " + e.getMessage();
     } catch (ExecutionException e) {
@@ -394,7 +451,10 @@ final class WorkerPool implements Worker.Events {
     Worker leaving = null;
     lock.lock();
     try {
-      starting--;
+      importing.remove(worker);
+      if (gen == generation) {
+        starting--;
+      }
       if (ready != null && !closed && gen == generation) {
         live.add(worker);
         idle.addFirst(worker);
@@ -429,6 +489,20 @@ final class WorkerPool implements Worker.Events {
     }
     if (leaving != null) {
       leaving.stop(STOP_GRACE);
+    }
+  }
+
+  /** Counts a started process as importing, unless its generation has passed. */
+  private boolean register(Worker worker, long gen) {
+    lock.lock();
+    try {
+      if (closed || gen != generation) {
+        return false;
+      }
+      importing.add(worker);
+      return true;
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -318,8 +318,7 @@ class PythonHandlerTest {
   void workersAreRecycledAfterTheirDeliveries() throws Exception {
     write(dir, "count.py", "import os\ndef handle(p, c):\n    return os.getpid()\n");
 
-    try (Handlers handlers =
-        new Handlers(Fixtures.scan(dir), new PythonSettings(2, 2, 0, Duration.ofSeconds(60)))) {
+    try (Handlers handlers = new Handlers(Fixtures.scan(dir), PythonSettings.of(2, 2, 0))) {
       String first = answer(run(handlers, "count"));
       assertThat(answer(run(handlers, "count"))).isEqualTo(first);
       // The second delivery spent the worker: a replacement takes over once it has imported.
@@ -342,8 +341,7 @@ class PythonHandlerTest {
     write(dir, "big.py", "import os\ndef handle(p, c):\n    return os.getpid()\n");
 
     // A limit of one byte: every worker is past it after its first delivery.
-    try (Handlers handlers =
-        new Handlers(Fixtures.scan(dir), new PythonSettings(2, 0, 1, Duration.ofSeconds(60)))) {
+    try (Handlers handlers = new Handlers(Fixtures.scan(dir), PythonSettings.of(2, 0, 1))) {
       String first = answer(run(handlers, "big"));
       String later = first;
       for (int i = 0; i < 50 && later.equals(first); i++) {
@@ -384,6 +382,147 @@ class PythonHandlerTest {
       }
       assertThat(done).hasContent("acme/sentiment-model");
     }
+  }
+
+  @Test
+  void aLongLineWithoutItsNewlineDoesNotStrandTheWorker() throws Exception {
+    write(
+        dir,
+        "long.py",
+        "import sys\ndef handle(p, c):\n    sys.stderr.write('x' * 8172)\n    return 1\n");
+
+    try (Handlers handlers = new Handlers(Fixtures.scan(dir), PythonSettings.of(1, 0, 0))) {
+      for (int i = 0; i < 3; i++) {
+        Outcome outcome = run(handlers, "long", Duration.ofSeconds(5));
+        assertThat(answer(outcome)).isEqualTo("1");
+        // No piece of the marker that ends a delivery's log leaks into it.
+        assertThat(outcome.log()).isNotEmpty().allMatch(l -> l.matches("x+( \\[line cut])?"));
+      }
+    }
+  }
+
+  @Test
+  void aDeliveryRunningWhenItsFileIsRemovedFinishes() throws Exception {
+    Path file =
+        write(
+            dir,
+            "slow.py",
+            "import time\ndef handle(p, c):\n    time.sleep(1.5)\n    return 'done'\n");
+
+    try (Handlers handlers = new Handlers(Fixtures.scan(dir))) {
+      answer(run(handlers, "slow")); // imported and warm
+      var running =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return run(handlers, "slow");
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      Thread.sleep(500);
+      Files.delete(file);
+      handlers.rescan(line -> {});
+
+      assertThat(handlers.find("slow")).isEmpty();
+      assertThat(answer(running.get())).isEqualTo("\"done\"");
+    }
+  }
+
+  @Test
+  void aHungImportDoesNotHoldBackTheFixedFile() throws Exception {
+    Path file =
+        write(dir, "stuck.py", "import time\ntime.sleep(600)\ndef handle(p, c):\n    pass\n");
+
+    try (Handlers handlers = new Handlers(Fixtures.scan(dir))) {
+      Outcome waited = run(handlers, "stuck", Duration.ofSeconds(1));
+      assertThat(waited.result()).isEqualTo(Result.TIMED_OUT);
+      assertThat(waited.error())
+          .isEqualTo(
+              "stuck found no free Python worker within 1 s (all busy, or still importing stuck.py)");
+
+      Files.writeString(file, "def handle(p, c):\n    return 'fixed'\n");
+      handlers.rescan(line -> {});
+      assertThat(answer(run(handlers, "stuck"))).isEqualTo("\"fixed\"");
+    }
+  }
+
+  @Test
+  void whatAHandlerLeftRunningEndsWithItsWorker() throws Exception {
+    Path pids = dir.resolve("pids");
+    write(
+        dir,
+        "leaves.py",
+        """
+        import os, subprocess, threading, time
+        threading.Thread(target=time.sleep, args=(600,)).start()  # not a daemon
+
+        def handle(payload, context):
+            child = subprocess.Popen(["sleep", "600"])
+            open(%s, "w").write(f"{os.getpid()} {child.pid}")
+        """
+            .formatted(py(pids)));
+
+    Handlers handlers = new Handlers(Fixtures.scan(dir));
+    answer(run(handlers, "leaves"));
+    handlers.close();
+
+    String[] started = Files.readString(pids).split(" ");
+    for (String pid : started) {
+      for (int i = 0; i < 100 && Fixtures.isRunning(Long.parseLong(pid)); i++) {
+        Thread.sleep(50);
+      }
+      assertThat(Fixtures.isRunning(Long.parseLong(pid))).as("process " + pid).isFalse();
+    }
+  }
+
+  @Test
+  void aBigPayloadStaysOutOfTheEnvironmentSoSubprocessesStillStart() throws Exception {
+    write(
+        dir,
+        "big.py",
+        """
+        import os, subprocess
+        def handle(payload, context):
+            subprocess.run(["true"], check=True)
+            return {"inEnv": "WEBHOOK_PAYLOAD" in os.environ, "size": len(payload["padding"])}
+        """);
+    String json = new String(PUSH, java.nio.charset.StandardCharsets.UTF_8);
+    byte[] big =
+        json.replaceFirst("\\{", "{\"padding\": \"" + "x".repeat(200_000) + "\", ")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    try (Handlers handlers = new Handlers(Fixtures.scan(dir))) {
+      Delivery delivery =
+          new Delivery(
+              Delivery.newId(),
+              big,
+              PayloadParser.parse(big),
+              Map.of(),
+              Duration.ofSeconds(20),
+              log::add);
+      Outcome outcome = DeliveryRunner.run(handlers.find("big").orElseThrow(), delivery);
+      assertThat(answer(outcome)).isEqualTo("{\"inEnv\": false, \"size\": 200000}");
+    }
+  }
+
+  @Test
+  void postponedAnnotationsStillGiveTheModel() throws Exception {
+    write(
+        dir,
+        "later.py",
+        """
+        from __future__ import annotations
+        from typing import TYPE_CHECKING
+        from huggingface_hub import WebhookPayload
+        if TYPE_CHECKING:
+            from somewhere import Context
+
+        def handle(payload: WebhookPayload, context: Context):
+            return type(payload).__name__
+        """);
+
+    assertThat(answer(once("later"))).isEqualTo("\"WebhookPayload\"");
   }
 
   private static String py(Path path) {

@@ -78,6 +78,7 @@ class PythonScanTest {
         "import json\nimport not_installed_anywhere.sub\ndef handle(p, c):\n    pass\n");
     write(dir, "sibling.py", "import _helpers\ndef handle(p, c):\n    pass\n");
     write(dir, "_helpers.py", "X = 1\n");
+    write(dir, "email.py", "def handle(p, c):\n    pass\n");
     write(
         dir,
         "guarded.py",
@@ -90,6 +91,8 @@ class PythonScanTest {
     assertThat(only(scan, "needs").problem())
         .startsWith("line 2: No module named 'not_installed_anywhere' for /usr/bin/python3");
     assertThat(only(scan, "sibling").problem()).isNull();
+    assertThat(only(scan, "email").problem())
+        .startsWith("email.py has the name of Python's own module email");
     assertThat(only(scan, "guarded").problem()).isNull();
   }
 
