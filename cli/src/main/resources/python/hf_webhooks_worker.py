@@ -13,12 +13,14 @@ A frame is one ASCII line ``KIND META_LENGTH DATA_LENGTH``, then META_LENGTH byt
 DATA_LENGTH bytes of data. The server sends ``deliver`` (meta: id, route, context, env; data: the
 request body). The worker sends ``ready`` (meta: routes) or ``failed`` (meta: error, traceback)
 once, then for each delivery ``result`` (data: the answer as JSON, empty for None) or ``error``
-(meta: error, traceback), and ``idle`` once its background tasks are done. Before each
+(meta: error, traceback), whose ``idle`` says whether the worker is free at once; when it is not,
+an ``idle`` frame follows once the delivery's background tasks are done. Before each
 ``result``/``error`` it writes a marker line to fd 2, so the server knows the delivery's log is
 complete.
 
-The worker leaves when stdin reaches its end: at once, with its process group, if a delivery is
-running (the server is gone, even killed with SIGKILL), else after finishing normally.
+The worker leaves when stdin reaches its end: at once, with its process group, if it is importing
+or a delivery is running (the server is gone, even killed with SIGKILL), else after finishing
+normally; either way what its handlers left running ends with it.
 """
 
 import asyncio
@@ -26,7 +28,7 @@ import faulthandler
 import inspect
 import json
 import os
-import queue
+import select
 import signal
 import sys
 import threading
@@ -36,42 +38,45 @@ import typing
 
 from hf_webhooks_calls import BackgroundTasks, Context, Request, Unfillable, build_model, encode, plan
 
-# Linux refuses to start a program when one environment variable passes 128 KiB: a larger body is
-# left out of WEBHOOK_PAYLOAD (as for process handlers), so a handler's subprocesses still start.
-MAX_ENV_PAYLOAD_BYTES = 120 * 1024
-
 WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
 # Frames of these are the machinery around a handler, not the handler: left out of tracebacks.
 HIDDEN = (WORKER_DIR, os.path.dirname(asyncio.__file__))
 
 
 class Frames:
-    """Reads the server's frames on a thread of its own, and writes the worker's."""
+    """Reads the server's frames (on the main thread, no hand-off) and writes the worker's.
+
+    A watchdog thread waits for the server's end of the channel to close (poll reports the hang-up
+    without reading anything): if the file is importing or a delivery is running then, the worker
+    ends at once with everything it started, since nobody is left to answer.
+    """
 
     def __init__(self, read_fd: int, write_fd: int) -> None:
+        self._fd = read_fd
         self._in = os.fdopen(read_fd, "rb")
         self._out = write_fd
-        self.inbox: "queue.Queue" = queue.Queue()
         self.busy = True  # importing; then while a delivery runs
 
-    def start(self) -> None:
-        threading.Thread(target=self._read, name="hf-webhooks-frames", daemon=True).start()
+    def watch(self) -> None:
+        threading.Thread(target=self._watch, name="hf-webhooks-watchdog", daemon=True).start()
 
-    def _read(self) -> None:
-        while True:
-            header = self._in.readline()
-            if not header.endswith(b"\n"):
-                break
-            kind, meta_length, data_length = header.decode("ascii").split()
-            meta = json.loads(self._in.read(int(meta_length)))
-            data = self._in.read(int(data_length))
-            self.inbox.put((kind, meta, data))
+    def _watch(self) -> None:
+        poller = select.poll()
+        poller.register(self._fd, 0)  # no events asked: only a hang-up or an error is reported
+        while not any(e & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, e in poller.poll()):
+            pass
         if self.busy:
-            # The server is gone while the file imports or a handler runs: end them and whatever
-            # they started, now.
             end_group(signal.SIGKILL)
             os._exit(1)
-        self.inbox.put(None)
+
+    def read(self):
+        """The next frame as (kind, meta, data), or None once the server closed the channel."""
+        header = self._in.readline()
+        if not header.endswith(b"\n"):
+            return None
+        kind, meta_length, data_length = header.decode("ascii").split()
+        meta = json.loads(self._in.read(int(meta_length)))
+        return kind, meta, self._in.read(int(data_length))
 
     def send(self, kind: str, meta: dict, data: bytes = b"") -> None:
         encoded = json.dumps(meta, ensure_ascii=False).encode("utf-8")
@@ -79,6 +84,22 @@ class Frames:
         view = memoryview(frame)
         while view:
             view = view[os.write(self._out, view) :]
+
+
+def set_environ(values: dict) -> None:
+    """Sets (or, for None, removes) variables in os.environ only, not in the C environment.
+
+    os.environ's own setter calls setenv(), and glibc keeps every value ever set for the life of
+    the process: with a new delivery id and payload each time, a worker would grow by the size of
+    each payload, forever. So subprocesses do not inherit these values unless given
+    ``env=os.environ``.
+    """
+    data = os.environ._data  # the mapping behind os.environ, which setenv() would only mirror
+    for key, value in values.items():
+        if value is None:
+            data.pop(os.environ.encodekey(key), None)
+        else:
+            data[os.environ.encodekey(key)] = os.environ.encodevalue(value)
 
 
 def end_group(signum: int) -> None:
@@ -213,6 +234,8 @@ class Worker:
         try:
             module = load(self.path, self.mode)
         except BaseException as error:  # SystemExit and KeyboardInterrupt at import too
+            self.flush()
+            self.mark("import")
             self.frames.send(
                 "failed", {"error": where(error, self.path) + describe(error), "traceback": user_traceback(error)}
             )
@@ -229,6 +252,9 @@ class Worker:
             described.append(self.add(None, handle, True, None))
         for name, route in hub.registry.routes.items():
             described.append(self.add(name, route.func, False, route.server.webhook_secret))
+        # What the import printed ends here: it belongs to no delivery.
+        self.flush()
+        self.mark("import")
         self.frames.send(
             "ready",
             {"pid": os.getpid(), "python": sys.version.split()[0], "routes": described},
@@ -245,7 +271,7 @@ class Worker:
 
     def serve(self) -> None:
         while True:
-            frame = self.frames.inbox.get()
+            frame = self.frames.read()
             if frame is None:
                 return
             kind, meta, data = frame
@@ -254,23 +280,18 @@ class Worker:
             self.frames.busy = True
             # os.environ holds the WEBHOOK_* values for the call and its background tasks, as a
             # job started by a webhook has them.
-            env = dict(meta["env"])
-            if len(data) <= MAX_ENV_PAYLOAD_BYTES:
-                env["WEBHOOK_PAYLOAD"] = data.decode("utf-8", "replace")
+            env = dict(meta["env"], WEBHOOK_PAYLOAD=data.decode("utf-8", "replace"))
             saved = {key: os.environ.get(key) for key in env}
-            os.environ.update(env)
+            set_environ(env)
             try:
                 tasks = self.deliver(meta, data)
                 self.run_tasks(tasks)
                 self.flush()
             finally:
-                for key, value in saved.items():
-                    if value is None:
-                        os.environ.pop(key, None)
-                    else:
-                        os.environ[key] = value
+                set_environ(saved)
             self.frames.busy = False
-            self.frames.send("idle", {"id": meta["id"]})
+            if tasks:
+                self.frames.send("idle", {"id": meta["id"]})
 
     def deliver(self, meta: dict, body: bytes) -> list:
         tasks = BackgroundTasks()
@@ -283,7 +304,7 @@ class Worker:
             self.mark(meta["id"])
             self.frames.send(
                 "error",
-                {"id": meta["id"], "error": describe(error), "traceback": detail, "rss": rss_bytes()},
+                dict(self.usage(meta), id=meta["id"], error=describe(error), traceback=detail, idle=True),
             )
             if isinstance(error, (SystemExit, KeyboardInterrupt)):
                 # The handler asked the worker to stop: it does, and the server starts another.
@@ -291,8 +312,14 @@ class Worker:
             return []
         self.flush()
         self.mark(meta["id"])
-        self.frames.send("result", {"id": meta["id"], "rss": rss_bytes()}, answer)
+        # The answer also says whether the worker is free at once, saving a frame per delivery.
+        self.frames.send("result", dict(self.usage(meta), id=meta["id"], idle=not tasks.tasks), answer)
         return tasks.tasks
+
+    @staticmethod
+    def usage(meta: dict) -> dict:
+        """The worker's resident memory, when the server recycles workers by it."""
+        return {"rss": rss_bytes()} if meta.get("rss") else {}
 
     def call(self, func, steps, meta, body, tasks):
         payload = json.loads(body)
@@ -369,7 +396,7 @@ def main() -> None:
     sys.path.append(WORKER_DIR)  # last: hf_webhooks_hub must never shadow a module of the user's
     sys.argv = [path]
     install_huggingface_hub()
-    frames.start()
+    frames.watch()
     worker = Worker(path, mode, token, frames)
     code = 1
     try:

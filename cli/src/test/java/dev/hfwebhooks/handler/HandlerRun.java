@@ -10,10 +10,11 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Runs one handler of a folder on a payload, the way serve and test do, collecting its log. */
-final class HandlerRun {
-  final List<String> log = new CopyOnWriteArrayList<>();
+public final class HandlerRun {
+  public final List<String> log = new CopyOnWriteArrayList<>();
 
-  Outcome run(Handlers handlers, String name, byte[] body, Duration timeout) throws Exception {
+  public Outcome run(Handlers handlers, String name, byte[] body, Duration timeout)
+      throws Exception {
     Delivery delivery =
         new Delivery(
             Delivery.newId(),

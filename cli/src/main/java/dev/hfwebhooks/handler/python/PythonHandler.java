@@ -145,7 +145,7 @@ final class PythonHandler implements Handler {
   }
 
   private ObjectNode meta(Delivery delivery) {
-    ObjectNode meta = Json.object().put("id", delivery.id());
+    ObjectNode meta = Json.object().put("id", delivery.id()).put("rss", pool.tracksMemory());
     meta.put("route", routeKey());
     ObjectNode context = meta.putObject("context").put("handler", file.name());
     ObjectNode headers = context.putObject("headers");

@@ -6,6 +6,8 @@ import dev.hfwebhooks.handler.Launcher;
 import dev.hfwebhooks.handler.LogLines;
 import dev.hfwebhooks.handler.ProcessTree;
 import dev.hfwebhooks.handler.python.Frames.Frame;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,6 +40,9 @@ final class Worker {
   /** How long the log may trail the answer (its pipe is read on another thread). */
   private static final Duration LOG_GRACE = Duration.ofSeconds(1);
 
+  /** The id the worker marks the end of its import's output with. */
+  private static final String IMPORT_MARK = "import";
+
   private final Process process;
   private final OutputStream toWorker;
   private final String marker;
@@ -47,6 +52,9 @@ final class Worker {
   private final CompletableFuture<Ready> ready = new CompletableFuture<>();
   private final CompletableFuture<Void> logClosed = new CompletableFuture<>();
   private volatile Call call;
+
+  /** Whether the log has passed what the import wrote (which belongs to no delivery). */
+  private volatile boolean imported;
 
   // Kept by the pool, under its lock.
   final long generation;
@@ -97,7 +105,8 @@ final class Worker {
   private Worker(
       Process process, String token, long generation, Consumer<String> outsideLog, Events events) {
     this.process = process;
-    this.toWorker = process.getOutputStream();
+    // Buffered both ways: a frame is one write, and its header is not read a byte per call.
+    this.toWorker = new BufferedOutputStream(process.getOutputStream(), 1 << 16);
     this.marker = "\u001ehf-webhooks:" + token + ":";
     this.markerBytes = marker.getBytes(StandardCharsets.UTF_8).length + 40; // and a delivery id
     this.generation = generation;
@@ -237,7 +246,7 @@ final class Worker {
 
   private void readFrames() {
     String broken = null;
-    try (InputStream in = process.getInputStream()) {
+    try (InputStream in = new BufferedInputStream(process.getInputStream(), 1 << 16)) {
       for (Frame frame = Frames.read(in); frame != null; frame = Frames.read(in)) {
         switch (frame.kind()) {
           case "ready" -> ready.complete(ready(frame.meta()));
@@ -250,6 +259,9 @@ final class Worker {
             Call current = call;
             if (current != null) {
               current.answer().complete(frame);
+            }
+            if (frame.meta().path("idle").asBoolean()) {
+              idle(); // no background tasks: free now, no idle frame follows
             }
           }
           case "idle" -> idle();
@@ -355,6 +367,10 @@ final class Worker {
         pass(text.substring(0, at));
       }
       String id = text.substring(at + marker.length());
+      if (id.equals(IMPORT_MARK)) {
+        imported = true;
+        return;
+      }
       Call current = call;
       if (current != null && current.id().equals(id)) {
         current.logged().complete(null);
@@ -367,7 +383,7 @@ final class Worker {
   private void pass(String text) {
     String stripped = text.stripTrailing();
     Call current = call;
-    if (current != null && !current.logged().isDone()) {
+    if (imported && current != null && !current.logged().isDone()) {
       current.log().add(stripped);
     } else {
       outsideLog.accept(stripped);

@@ -162,6 +162,11 @@ final class WorkerPool implements Worker.Events {
     idle(worker);
   }
 
+  /** Whether workers report their memory with each answer (reading it costs them a file read). */
+  boolean tracksMemory() {
+    return settings.maxMemoryBytes() > 0;
+  }
+
   /** A worker answered: counts it toward its recycling limits. */
   void answered(Worker worker, long rss) {
     lock.lock();
@@ -174,8 +179,11 @@ final class WorkerPool implements Worker.Events {
       if (spent && !worker.retiring && !closed) {
         worker.retiring = true;
         log.accept(
-            "[hf-webhooks] recycling Python worker %d after %d deliveries (%d MiB resident)"
-                .formatted(worker.pid(), worker.deliveries, rss >> 20));
+            "[hf-webhooks] recycling Python worker %d after %d deliveries%s"
+                .formatted(
+                    worker.pid(),
+                    worker.deliveries,
+                    tracksMemory() ? " (%d MiB resident)".formatted(rss >> 20) : ""));
         spawn();
       }
     } finally {

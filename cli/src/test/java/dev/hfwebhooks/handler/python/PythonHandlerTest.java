@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.hfwebhooks.handler.Delivery;
 import dev.hfwebhooks.handler.DeliveryRunner;
+import dev.hfwebhooks.handler.HandlerRun;
 import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.handler.Outcome;
 import dev.hfwebhooks.handler.Outcome.Result;
@@ -36,15 +37,7 @@ class PythonHandlerTest {
   }
 
   private Outcome run(Handlers handlers, String name, Duration timeout) throws Exception {
-    Delivery delivery =
-        new Delivery(
-            Delivery.newId(),
-            PUSH,
-            PayloadParser.parse(PUSH),
-            Map.of("user-agent", "test"),
-            timeout,
-            log::add);
-    return DeliveryRunner.run(handlers.find(name).orElseThrow(), delivery);
+    return new HandlerRun().run(handlers, name, PUSH, timeout);
   }
 
   private Outcome run(Handlers handlers, String name) throws Exception {
@@ -477,7 +470,7 @@ class PythonHandlerTest {
   }
 
   @Test
-  void aBigPayloadStaysOutOfTheEnvironmentSoSubprocessesStillStart() throws Exception {
+  void aBigPayloadIsInOsEnvironAndSubprocessesStillStart() throws Exception {
     write(
         dir,
         "big.py",
@@ -502,7 +495,7 @@ class PythonHandlerTest {
               Duration.ofSeconds(20),
               log::add);
       Outcome outcome = DeliveryRunner.run(handlers.find("big").orElseThrow(), delivery);
-      assertThat(answer(outcome)).isEqualTo("{\"inEnv\": false, \"size\": 200000}");
+      assertThat(answer(outcome)).isEqualTo("{\"inEnv\": true, \"size\": 200000}");
     }
   }
 
