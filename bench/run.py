@@ -96,16 +96,21 @@ class Server:
     def sample_tree_rss(self):
         """Adds up the resident memory of the server and every process under it now (its Python
         workers, a handler's process), keeping the highest sum seen. Shared pages count once per
-        process, so this overstates what the tree takes from the machine."""
-        total, pending = 0, [self.process.pid]
+        process, so this overstates what the tree takes from the machine. A child that has not
+        exec'd yet still runs its parent's program in the parent's memory (posix_spawn's vfork:
+        /proc shows the whole JVM's RSS for it) and is left out."""
+        total, pending = 0, [(self.process.pid, None)]
         while pending:
-            pid = pending.pop()
+            pid, parent_exe = pending.pop()
             try:
+                exe = os.readlink(f"/proc/{pid}/exe")
+                if exe == parent_exe:
+                    continue
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
                 for task in Path(f"/proc/{pid}/task").iterdir():
-                    pending += [int(c) for c in (task / "children").read_text().split()]
+                    pending += [(int(c), exe) for c in (task / "children").read_text().split()]
             except (OSError, ValueError):
                 pass  # gone meanwhile
         self.peak_tree_kib = max(self.peak_tree_kib, total)
