@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # One command for the benchmark: installs what it compares against from Debian's packages when
 # missing (adnanh/webhook, wrk, FastAPI, uvicorn), builds and installs hf-webhooks into a
-# temporary prefix, and runs bench/run.py, which writes bench/RESULTS.md. A few minutes.
+# temporary prefix, and runs bench/run.py, which writes bench/RESULTS.md. About 15 minutes.
 # Not part of the tests. Options go to run.py: --rounds N (3), --seconds S (8), --warmup S (25),
-# --output FILE.
+# --pace-seconds S (10), --output FILE, --logs DIR (keep each server's output).
+# Python handlers (python-handlers/) run on Debian's /usr/bin/python3, which has FastAPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
