@@ -106,7 +106,9 @@ def end_group(signum: int) -> None:
     """Signals every process of this worker's group, itself last (kill ignores its own group)."""
     if os.getpgrp() != os.getpid():
         return  # setsid failed: the group is the server's, never to be signalled from here
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if signum != signal.SIGKILL:
+        # Only the main thread may set a handler (the watchdog thread sends SIGKILL only).
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         os.killpg(os.getpgrp(), signum)
     except OSError:
