@@ -36,14 +36,14 @@ class Registry:
     def __init__(self) -> None:
         self.routes: Dict[str, Registration] = {}
 
-    def add(self, path: Optional[str], func: Callable, server: "WebhooksServer") -> None:
-        # huggingface_hub's rule: the path, or else the function's name, with its outer "/" gone.
-        name = (path or func.__name__).strip("/")
-        if not name:
-            name = func.__name__
+    def add(self, path: Optional[str], func: Callable, server: "WebhooksServer") -> str:
+        """Registers func; its route's name. huggingface_hub's rule: the path, or else the
+        function's name, with its outer "/" gone."""
+        name = (path or func.__name__).strip("/") or func.__name__
         if name in self.routes:
             raise ValueError(f"Webhook /webhooks/{name} already exists.")
         self.routes[name] = Registration(name, func, server)
+        return name
 
 
 registry = Registry()
@@ -68,8 +68,7 @@ class WebhooksServer:
             return self.add_webhook()(path)
 
         def register(func: Callable) -> Callable:
-            registry.add(path, func, self)
-            name = (path or func.__name__).strip("/") or func.__name__
+            name = registry.add(path, func, self)
             self.registered_webhooks["/webhooks/" + name] = func
             return func
 
@@ -101,13 +100,6 @@ def webhook_endpoint(path=None):
         return func
 
     return register
-
-
-def _reset() -> None:
-    """Forgets every route (the worker imports exactly one file, so this is for tests)."""
-    global _global_app
-    registry.routes.clear()
-    _global_app = None
 
 
 if BaseModel is not None:

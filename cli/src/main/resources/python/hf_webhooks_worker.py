@@ -259,12 +259,12 @@ class Worker:
         self.mark("import")
         self.frames.send(
             "ready",
-            {"pid": os.getpid(), "python": sys.version.split()[0], "routes": described},
+            {"routes": described},
         )
         return True
 
     def add(self, name, func, positional: bool, secret) -> dict:
-        route = {"name": name, "function": getattr(func, "__qualname__", repr(func)), "secret": secret}
+        route = {"name": name, "secret": secret}
         try:
             self.routes[name] = (func, plan(func, positional))
         except (Unfillable, ValueError, TypeError) as error:

@@ -44,9 +44,8 @@ final class CommonOptions {
           "--python " + python + ": no such program (give the path of a python3)");
     }
     Map<String, String> env = ((HfWebhooksCommand) mixee.root().userObject()).environment();
-    Path folder = Files.isRegularFile(dir) ? dir.toAbsolutePath().getParent() : dir;
     try {
-      return HandlerScan.of(dir, Interpreter.locate(python, folder, env));
+      return HandlerScan.of(dir, Interpreter.locate(python, HandlerScan.folderOf(dir), env));
     } catch (IOException e) {
       throw UserError.usage(
           e.getMessage() + " (run from the folder that holds it, or pass --dir)", e);

@@ -101,8 +101,12 @@ public record HandlerScan(
 
   /** Scans {@code target} with the Python found as {@link Interpreter#locate} says. */
   public static HandlerScan of(Path target) throws IOException {
-    Path dir = Files.isDirectory(target) ? target : target.toAbsolutePath().getParent();
-    return of(target, Interpreter.locate(null, dir, System.getenv()));
+    return of(target, Interpreter.locate(null, folderOf(target), System.getenv()));
+  }
+
+  /** The handlers folder of {@code target}: itself, or the folder of a single handler file. */
+  public static Path folderOf(Path target) {
+    return Files.isRegularFile(target) ? target.toAbsolutePath().getParent() : target;
   }
 
   /**
@@ -111,8 +115,7 @@ public record HandlerScan(
    */
   public static HandlerScan of(Path target, Interpreter python) throws IOException {
     if (Files.isRegularFile(target)) {
-      Path dir = target.toAbsolutePath().getParent();
-      return of(dir, target, List.of(target), python);
+      return of(folderOf(target), target, List.of(target), python);
     }
     List<Path> entries;
     try (Stream<Path> listing = Files.list(target)) {

@@ -50,7 +50,7 @@ public final class PythonRuntime implements AutoCloseable {
                   new WorkerPool(
                       path,
                       python,
-                      file.function() == null ? "handle" : "app",
+                      modeOf(file),
                       settings,
                       new HashMap<>(System.getenv()),
                       line -> log.accept(nameOf(path), line));
@@ -89,11 +89,7 @@ public final class PythonRuntime implements AutoCloseable {
     Map<Path, String> modes =
         served.stream()
             .filter(f -> f.kind() == HandlerKind.PYTHON && f.problem() == null)
-            .collect(
-                Collectors.toMap(
-                    HandlerFile::path,
-                    f -> f.function() == null ? "handle" : "app",
-                    (a, b) -> "app"));
+            .collect(Collectors.toMap(HandlerFile::path, PythonRuntime::modeOf, (a, b) -> "app"));
     Set<Path> gone =
         pools.keySet().stream().filter(p -> !modes.containsKey(p)).collect(Collectors.toSet());
     // Deliveries running on a file that is gone (or now broken) finish first.
@@ -119,6 +115,11 @@ public final class PythonRuntime implements AutoCloseable {
     }
     pools.values().parallelStream().forEach(WorkerPool::close);
     pools.clear();
+  }
+
+  /** How the worker runs the file: {@code app} when it registers routes, else {@code handle}. */
+  private static String modeOf(HandlerFile file) {
+    return file.function() == null ? "handle" : "app";
   }
 
   private static String nameOf(Path path) {

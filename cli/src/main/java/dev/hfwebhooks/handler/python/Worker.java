@@ -72,14 +72,14 @@ final class Worker {
     void exited(Worker worker);
   }
 
-  /** The worker imported its file: its Python and the routes it serves. */
-  record Ready(String python, long pid, Map<String, Route> routes) {}
-
   /**
-   * A route the imported file serves (name null: the file's own {@code handle}), the secret its
-   * code sets (or null), and why it cannot be called (or null).
+   * The worker imported its file: the routes it serves, by name (null: the file's own {@code
+   * handle}).
    */
-  record Route(String name, String function, String secret, String problem) {}
+  record Ready(Map<String, Route> routes) {}
+
+  /** A route of the imported file: the secret its code sets, and why it cannot be called. */
+  record Route(String secret, String problem) {}
 
   /** The import failed: the error in one line, and its traceback. */
   static final class ImportFailed extends Exception {
@@ -308,16 +308,15 @@ final class Worker {
   private static Ready ready(JsonNode meta) {
     Map<String, Route> routes = new HashMap<>();
     for (JsonNode route : meta.path("routes")) {
-      String name = route.path("name").isTextual() ? route.path("name").asText() : null;
       routes.put(
-          name,
-          new Route(
-              name,
-              route.path("function").asText(),
-              route.path("secret").isTextual() ? route.path("secret").asText() : null,
-              route.path("problem").isTextual() ? route.path("problem").asText() : null));
+          textOrNull(route.path("name")),
+          new Route(textOrNull(route.path("secret")), textOrNull(route.path("problem"))));
     }
-    return new Ready(meta.path("python").asText(), meta.path("pid").asLong(), routes);
+    return new Ready(routes);
+  }
+
+  private static String textOrNull(JsonNode node) {
+    return node.isTextual() ? node.asText() : null;
   }
 
   private void readLog() {

@@ -1,7 +1,7 @@
 package dev.hfwebhooks.handler.python;
 
+import dev.hfwebhooks.handler.LogLines;
 import dev.hfwebhooks.handler.Outcome;
-import dev.hfwebhooks.handler.python.Worker.Died;
 import dev.hfwebhooks.handler.python.Worker.ImportFailed;
 import dev.hfwebhooks.handler.python.Worker.Ready;
 import java.io.IOException;
@@ -413,23 +413,14 @@ final class WorkerPool implements Worker.Events {
   }
 
   private void start(long gen, String currentMode) {
-    List<String> importLog = new ArrayList<>();
-    Consumer<String> outside =
-        line -> {
-          synchronized (importLog) {
-            if (importLog.size() == 5) {
-              importLog.remove(0);
-            }
-            importLog.add(line);
-          }
-          log.accept(line);
-        };
+    // Passes what the import prints on, keeping its last lines for a worker that dies importing.
+    LogLines importLog = new LogLines(log);
     Worker worker = null;
     Ready ready = null;
     String error = null;
     String traceback = "";
     try {
-      worker = Worker.start(python, file, currentMode, gen, environment, outside, this);
+      worker = Worker.start(python, file, currentMode, gen, environment, importLog::add, this);
       if (!register(worker, gen)) {
         worker.stop(STOP_GRACE); // the file changed, or the pool closed, as it started
         return;
@@ -447,11 +438,9 @@ final class WorkerPool implements Worker.Events {
         error = failed.getMessage();
         traceback = failed.traceback;
       } else {
-        Died died = (Died) e.getCause();
-        synchronized (importLog) {
-          error = died.getMessage() + " while importing " + file.getFileName();
-          traceback = String.join("\n", importLog);
-        }
+        List<String> tail = importLog.tail();
+        error = e.getCause().getMessage() + " while importing " + file.getFileName();
+        traceback = String.join("\n", tail.subList(Math.max(0, tail.size() - 5), tail.size()));
       }
     } catch (InterruptedException e) {
       error = "interrupted while importing " + file.getFileName();
