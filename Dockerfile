@@ -1,42 +1,63 @@
-# hf-webhooks on a Hugging Face Space (Docker SDK): serves the handlers/ folder on port 7860, the
-# port Spaces route to. README, "Deploy to a Space", walks through it.
+# The hf-webhooks server image: the program as released (the standalone archive, which brings its
+# own Java runtime), a POSIX shell and Python 3, serving /app/handlers on 0.0.0.0:7860 as uid 1000,
+# the way a Hugging Face Space runs it. README, "The server image", says how to build, run and
+# test it (image/test.sh).
 #
-# Stage 1 builds the jars with the Maven wrapper: no tests (CI runs them) and no release
-# archives (the image needs only the jars). Handlers are copied in stage 2 only, so editing them
-# does not rebuild the program.
-FROM eclipse-temurin:25-jdk-noble AS build
-WORKDIR /src
-COPY mvnw pom.xml ./
-COPY .mvn/ .mvn/
-COPY payloads/ payloads/
-COPY cli/ cli/
-RUN ./mvnw -B -q -Dmaven.test.skip=true -Djreleaser.skip package
+# It is built from the release archive, not from source, so it holds no build tools: run
+# `./mvnw -B verify` (or package) first, which assembles the archive under cli/target. A release
+# builds the published image from this same file (jreleaser.yml, the hf-webhooks-image
+# distribution): there the archive sits in the build context's assembly/ folder and ARCHIVE says so.
+#
+# BASE_IMAGE: any Debian bookworm image (image/test.sh passes one made by debootstrap). The
+# default is the real one, fully qualified so that it resolves without registry settings.
+ARG BASE_IMAGE=docker.io/library/debian:bookworm-slim
 
-# Stage 2: a Java runtime, the jars, the launcher (it finds this image's Java by itself and passes
-# the JVM options GraalVM's JavaScript engine needs), Python 3 for .py handlers, and the handlers.
-# Python runs from a virtual environment that also sees Ubuntu's pydantic (so WebhookPayload
-# validates without any download); serve finds it through VIRTUAL_ENV.
-FROM eclipse-temurin:25-jre-noble
+# Stage 1 unpacks the archive (ADD unpacks a .tgz: hf-webhooks-VERSION-linux-x86_64/ with bin/,
+# the runtime and jars/) to a path without the version, so that stage 2 copies it in one layer.
+FROM ${BASE_IMAGE} AS program
+ARG ARCHIVE=cli/target/jreleaser/assemble/hf-webhooks-standalone/jlink/hf-webhooks-*-linux-x86_64.tgz
+ADD ${ARCHIVE} /opt/
+RUN set -- /opt/hf-webhooks-*-linux-x86_64 \
+    && if [ "$#" -ne 1 ] || [ ! -d "$1" ]; then \
+         echo "expected one release archive in the build context, found: $*" >&2; exit 1; \
+       fi \
+    && mv "$1" /opt/hf-webhooks
+
+FROM ${BASE_IMAGE}
+
+# Python 3 for .py handlers, with Debian's pydantic (huggingface_hub's WebhookPayload is a pydantic
+# model) so that an app.py validates payloads with nothing fetched from PyPI; the CA certificates
+# for handlers (and pip) that call HTTPS services; tini as process 1, so that what a handler leaves
+# running in the background is reaped when it exits, and SIGTERM reaches the server.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends python3 python3-venv python3-pydantic \
-    && rm -rf /var/lib/apt/lists/* \
-    && python3 -m venv --system-site-packages /opt/venv
-ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH
-WORKDIR /app
-COPY --from=build /src/cli/target/lib/ lib/
-COPY --from=build /src/cli/target/hf-webhooks-*.jar /src/cli/src/main/launcher/find-java.sh lib/
-COPY --from=build /src/cli/src/main/launcher/hf-webhooks bin/
-COPY handlers/ handlers/
-# The handlers' own Python packages, when they list them (huggingface_hub's guide does).
-RUN if [ -f handlers/requirements.txt ]; then \
-      pip install --no-cache-dir -r handlers/requirements.txt; \
-    fi
+    && apt-get install -y --no-install-recommends ca-certificates python3 python3-venv \
+      python3-pydantic tini \
+    && rm -rf /var/lib/apt/lists/*
 
-# Spaces run the container as uid 1000 (in Ubuntu 24.04 images, the user "ubuntu"): run as it
-# here too, so the image behaves the same on a laptop. WEBHOOK_SECRET comes from the Space's
-# secrets, as an environment variable that serve reads; SPACE_HOST, set by Spaces, gives the
-# public URL it prints.
+# Spaces run the container as uid 1000: that user, with a home, owns the handlers folder and the
+# virtual environment, so that a Space's Dockerfile (which runs as uid 1000 too) can copy handlers
+# in and `pip install -r requirements.txt` into the environment. It sees Debian's packages
+# (--system-site-packages), so a requirement they already satisfy installs nothing. serve finds
+# this Python through VIRTUAL_ENV.
+RUN useradd --create-home --uid 1000 user \
+    && python3 -m venv --system-site-packages /opt/venv \
+    && mkdir -p /app/handlers \
+    && chown -R 1000:1000 /opt/venv /app \
+    && ln -s /opt/hf-webhooks/bin/hf-webhooks /usr/local/bin/hf-webhooks
+ENV HOME=/home/user \
+    VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# The program; `hf-webhooks` is on PATH too, so that `docker exec CONTAINER hf-webhooks
+# deliveries` reads the journal.
+COPY --from=program /opt/hf-webhooks/ /opt/hf-webhooks/
+
+# WEBHOOK_SECRET (a Space secret) is the secret serve checks. SPACE_HOST, which Spaces set, gives
+# the public URL serve prints, and with it the journal goes to /data/hf-webhooks when /data exists
+# (a Space's persistent storage); otherwise it stays under the home folder, inside the container.
 USER 1000:1000
+WORKDIR /app
 EXPOSE 7860
-ENTRYPOINT ["/app/bin/hf-webhooks"]
+ENTRYPOINT ["/usr/bin/tini", "--", "/opt/hf-webhooks/bin/hf-webhooks"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "7860", "--dir", "/app/handlers"]
