@@ -10,11 +10,26 @@
 # passed as the BASE_IMAGE build argument. Everything else is what a real build does, apt-get
 # from deb.debian.org included. Traffic to the containers stays on 127.0.0.1.
 #
+# With --jreleaser CLONE, the image under test is the one a release publishes: JReleaser's own
+# package step (jreleaser.yml, the hf-webhooks-image distribution) builds it in CLONE, a clone of
+# this repository whose origin names the GitHub repository and whose cli/target holds the
+# archives (.ci/run makes one), with podman standing in for docker and --dry-run (nothing is
+# pushed). The root Dockerfile is built as well, as `docker build .` does.
+#
 # Needs: root, podman with runc, debootstrap, iptables, curl (.ci/run installs them), and the
 # release archive that `./mvnw -B verify` assembles. Removes the containers and images it made
 # (builds keep no intermediate layers, so nothing is left behind).
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
+
+usage() { echo "usage: image/test.sh [--jreleaser CLONE]" >&2; exit 2; }
+clone=
+case $# in
+  0) ;;
+  2) { [ "$1" = --jreleaser ] && [ -d "$2" ]; } || usage
+     clone=$(cd "$2" && pwd) ;;
+  *) usage ;;
+esac
 
 say() { printf 'image/test.sh: %s\n' "$*"; }
 # Podman's default runtime, crun, fails on cgroups on these machines; runc works.
@@ -107,6 +122,50 @@ if ! pm build --layers=false --force-rm --pull=never "${ulimits[@]}" \
   fail "the Dockerfile did not build (the end of the build log is above)"
 fi
 step "build: $image, $(pm image inspect --format '{{.Size}}' "$image" | awk '{printf "%d MB", $1 / 1e6}')"
+
+if [ -n "$clone" ]; then
+  # JReleaser runs `docker --log-level error build ...` with the Dockerfile's default base: here
+  # docker is podman (runc, the host's limits and no pulls, through CONTAINERS_CONF) and that
+  # base is the debootstrap one under the default's name, unless the real one is already here.
+  default_base=$(sed -n 's/^ARG BASE_IMAGE=//p' Dockerfile)
+  [ -n "$default_base" ] || fail "the Dockerfile has no ARG BASE_IMAGE=... default"
+  if pm image exists "$default_base"; then
+    say "release build: $default_base is already here: building on it"
+  else
+    images+=("$default_base")
+    pm tag "$base" "$default_base"
+  fi
+  mkdir -p "$work/bin"
+  ln -s "$(command -v podman)" "$work/bin/docker"
+  cat > "$work/containers.conf" << EOF
+[containers]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
+[engine]
+runtime = "runc"
+pull_policy = "never"
+EOF
+  step "release build: jreleaser:package --dry-run in $clone, docker being podman"
+  if ! (cd "$clone" && PATH="$work/bin:$PATH" CONTAINERS_CONF="$work/containers.conf" \
+    BUILDAH_LAYERS=false JRELEASER_GITHUB_TOKEN=dummy \
+    ./mvnw -B -pl cli jreleaser:package -Djreleaser.dry.run=true) > "$work/jreleaser.log" 2>&1; then
+    grep -E '\[(ERROR|WARNING)\]' "$work/jreleaser.log" | tail -n 30 >&2 || tail -n 30 "$work/jreleaser.log" >&2
+    fail "JReleaser's package step did not build the image (above)"
+  fi
+  mapfile -t published < <(sed -n 's/^\[INFO\] *\[docker\]  - \([^ ]*\)$/\1/p' "$work/jreleaser.log")
+  if [ "${#published[@]}" -eq 0 ]; then
+    tail -n 30 "$work/jreleaser.log" >&2
+    fail "JReleaser named no image it would publish (the end of its log is above)"
+  fi
+  images+=("${published[@]}")
+  for name in "${published[@]}"; do
+    pm image exists "$name" || fail "JReleaser named $name but built no such image"
+    say "  built $name (a release pushes this name)"
+  done
+  rendered=$clone/cli/target/jreleaser/package/hf-webhooks-image/docker/Dockerfile
+  cmp -s "$rendered" Dockerfile || fail "JReleaser's Dockerfile ($rendered) is not the root Dockerfile"
+  say "  JReleaser's build context holds the root Dockerfile, unchanged, and assembly/"
+  image=${published[0]}
+fi
 
 # --- Handlers of each kind: each answers with what identifies it and what it read.
 handlers=$work/handlers
