@@ -161,6 +161,17 @@ EOF
     pm image exists "$name" || fail "JReleaser named $name but built no such image"
     say "  built $name (a release pushes this name)"
   done
+  # The tags README, "The server image", promises: a snapshot is early-access and nothing else
+  # (never latest); a release is vX.Y.Z, X.Y.Z and latest.
+  version=${archives[0]##*/hf-webhooks-}
+  version=${version%-linux-x86_64.tgz}
+  case $version in
+    *-SNAPSHOT) expected=(early-access) ;;
+    *) expected=("v$version" "$version" latest) ;;
+  esac
+  tags=$(printf '%s\n' "${published[@]##*:}" | sort)
+  [ "$tags" = "$(printf '%s\n' "${expected[@]}" | sort)" ] \
+    || fail "version $version: JReleaser would push the tags $(echo "$tags"), not ${expected[*]}"
   rendered=$clone/cli/target/jreleaser/package/hf-webhooks-image/docker/Dockerfile
   cmp -s "$rendered" Dockerfile || fail "JReleaser's Dockerfile ($rendered) is not the root Dockerfile"
   say "  JReleaser's build context holds the root Dockerfile, unchanged, and assembly/"
