@@ -11,6 +11,7 @@ import dev.hfwebhooks.hub.SpaceFile;
 import dev.hfwebhooks.hub.SpaceId;
 import dev.hfwebhooks.hub.Sync;
 import dev.hfwebhooks.hub.WebhookSpec;
+import java.io.FilterWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.security.SecureRandom;
@@ -75,6 +76,9 @@ public final class Deployment {
   private final SecretStore secrets;
   private final PrintWriter out;
 
+  /** Whether the last thing printed ended its line; a step that fails mid-line ends it. */
+  private boolean atLineStart = true;
+
   public Deployment(
       Options options,
       HubHttp http,
@@ -88,11 +92,47 @@ public final class Deployment {
     this.files = files;
     this.handlers = handlers;
     this.secrets = secrets;
-    this.out = out;
+    this.out =
+        new PrintWriter(
+            new FilterWriter(out) {
+              @Override
+              public void write(int c) throws IOException {
+                super.write(c);
+                atLineStart = c == '\n';
+              }
+
+              @Override
+              public void write(char[] chars, int offset, int length) throws IOException {
+                super.write(chars, offset, length);
+                if (length > 0) {
+                  atLineStart = chars[offset + length - 1] == '\n';
+                }
+              }
+
+              @Override
+              public void write(String text, int offset, int length) throws IOException {
+                super.write(text, offset, length);
+                if (length > 0) {
+                  atLineStart = text.charAt(offset + length - 1) == '\n';
+                }
+              }
+            },
+            true);
   }
 
   /** Runs the steps; the public URL of the Space when it serves. */
   public String run() throws HubException, Failed, IOException {
+    try {
+      return steps();
+    } finally {
+      if (!atLineStart) {
+        out.println("failed"); // the step on this line did not finish; the error says why
+      }
+      out.flush();
+    }
+  }
+
+  private String steps() throws HubException, Failed, IOException {
     SpaceId space = options.space();
     String page = space.pageUrl(http.endpoint());
     boolean dry = options.dryRun();
@@ -230,7 +270,6 @@ public final class Deployment {
       out.flush();
       SpaceApi.Preupload preupload = api.preupload(space, changed);
       if (!preupload.lfs().isEmpty()) {
-        out.println();
         throw new Failed(
             "the Hub takes %s only through Git LFS, which deploy does not send: keep large or"
                     .formatted(String.join(", ", preupload.lfs()))
@@ -252,7 +291,6 @@ public final class Deployment {
         return commit;
       } catch (HubException e) {
         if (e.kind() != HubException.Kind.CHANGED_MEANWHILE || attempt > 1) {
-          out.println();
           throw e;
         }
         out.println("the Space changed meanwhile; again");

@@ -115,7 +115,7 @@ final class SpaceBuild {
         }
       }
       if (elapsed.compareTo(timeout) > 0) {
-        out.println();
+        out.println(", gave up");
         out.flush();
         throw new Failed(
             "the Space %s is still %s after %s: follow it at %s, and run deploy again to register"

@@ -213,6 +213,28 @@ class DeployTest {
   }
 
   @Test
+  void aPausedSpaceIsReportedAndASleepingOneIsFine() {
+    assertThat(deploy().exit()).isZero();
+    space().stage("PAUSED");
+
+    Run paused = deploy();
+
+    assertThat(paused.exit()).isEqualTo(1);
+    assertThat(paused.out()).contains("Building... paused\n").doesNotContain("Registering");
+    assertThat(paused.err())
+        .isEqualTo(
+            "error: the Space acme/hooks is PAUSED: restart it from its page, "
+                + fake.url()
+                + "/spaces/acme/hooks, then deploy again\n");
+
+    space().stage("SLEEPING");
+    Run sleeping = deploy();
+
+    assertThat(sleeping.exit()).as(sleeping.err()).isZero();
+    assertThat(sleeping.out()).contains("Building... sleeping (the first request wakes it)\n");
+  }
+
+  @Test
   void aDryRunReadsButChangesNothing() {
     Run fresh = deploy("--dry-run");
 
@@ -305,6 +327,7 @@ class DeployTest {
     assertThat(run.err())
         .startsWith(
             "error: the Hub takes handlers/model.bin only through Git LFS, which deploy does not send");
+    assertThat(run.out()).contains("(README.md, Dockerfile, handlers/... (5))... failed\n");
     assertThat(space().commits).isEmpty();
   }
 
@@ -404,6 +427,7 @@ class DeployTest {
 
     assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(exit);
     assertThat(run.err()).startsWith(message).endsWith("\n");
+    assertThat(run.out()).as("every line ends").matches("(?s)(.*\n)?");
     assertThat(run.err().strip()).doesNotContain("\n");
   }
 

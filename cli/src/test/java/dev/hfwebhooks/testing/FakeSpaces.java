@@ -55,6 +55,12 @@ public final class FakeSpaces {
     public String stage() {
       return stage;
     }
+
+    /** Puts the Space in {@code stage} (PAUSED, SLEEPING...), where it stays. */
+    public void stage(String stage) {
+      this.stage = stage;
+      next.clear();
+    }
   }
 
   private final Map<String, Space> spaces = new LinkedHashMap<>();
