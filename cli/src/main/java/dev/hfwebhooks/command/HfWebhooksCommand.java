@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       HubCommand.class,
       DeliveriesCommand.class,
       ReplayCommand.class,
+      DeployCommand.class,
       // Prints a bash/zsh completion script for this very command tree, so it never goes stale.
       AutoComplete.GenerateCompletion.class,
       CommandLine.HelpCommand.class

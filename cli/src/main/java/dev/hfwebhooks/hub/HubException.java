@@ -15,8 +15,14 @@ public final class HubException extends Exception {
     FORBIDDEN(true),
     /** 404 on create or update: a watched repository, user or org does not exist. */
     UNKNOWN_REPO(true),
-    /** 400 or 422: the Hub refused what was sent, and said why. */
+    /** 404 (or 401 RepoNotFound): what the call names does not exist, or is hidden. */
+    NOT_FOUND(true),
+    /** 402: the account's plan does not allow it (Docker Spaces on free hardware). */
+    PAYMENT_REQUIRED(true),
+    /** 400, 409 or 422: the Hub refused what was sent, and said why. */
     REFUSED(true),
+    /** 412: the repository moved on between reading it and committing to it. */
+    CHANGED_MEANWHILE(false),
     /** 429: too many calls; the message says how long to wait. */
     RATE_LIMITED(false),
     /** No answer: no network, a wrong HF_ENDPOINT, a timeout. */

@@ -296,7 +296,7 @@ public final class Sync {
   }
 
   /** A short phrase for a step in a partial sync's message: "create push-to-main". */
-  static String verb(Step step, boolean done) {
+  public static String verb(Step step, boolean done) {
     String what =
         switch (step) {
           case Create c -> done ? "created" : "create";

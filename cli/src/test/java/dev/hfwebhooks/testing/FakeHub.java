@@ -16,10 +16,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
 /**
- * The Hub's webhook settings API as huggingface_hub uses it, on 127.0.0.1 and a free port, for
- * {@code HF_ENDPOINT}: it keeps webhooks in memory, records every call, and answers with the errors
- * a test asks for. Answers have the real Hub's shapes: a bare array from the list, {@code
- * {"webhook": {...}}} from create and update, {@code {"error": "..."}} on failure.
+ * The Hub's webhook settings API as huggingface_hub uses it, and its Spaces API as {@code deploy}
+ * uses it ({@link FakeSpaces}), on 127.0.0.1 and a free port, for {@code HF_ENDPOINT}: it keeps
+ * webhooks in memory, records every call, and answers with the errors a test asks for. Answers have
+ * the real Hub's shapes: a bare array from the list, {@code {"webhook": {...}}} from create and
+ * update, {@code {"error": "..."}} on failure.
  */
 public final class FakeHub implements AutoCloseable {
   /** The token this Hub accepts for everything. */
@@ -49,6 +50,7 @@ public final class FakeHub implements AutoCloseable {
   private final Set<String> unknown = new HashSet<>();
   private boolean showSecrets = true;
   private int nextId = 1;
+  private final FakeSpaces spaces = new FakeSpaces();
   private final Javalin app;
 
   private FakeHub() {
@@ -63,6 +65,16 @@ public final class FakeHub implements AutoCloseable {
               config.routes.post("/api/settings/webhooks", ctx -> handle(ctx, this::create));
               config.routes.post("/api/settings/webhooks/{id}", ctx -> handle(ctx, this::update));
               config.routes.delete("/api/settings/webhooks/{id}", ctx -> handle(ctx, this::delete));
+              String space = "/api/spaces/{owner}/{name}";
+              config.routes.post("/api/repos/create", ctx -> handle(ctx, spaces::create));
+              config.routes.get(space, ctx -> handle(ctx, spaces::info));
+              config.routes.get(space + "/secrets", ctx -> handle(ctx, spaces::secrets));
+              config.routes.post(space + "/secrets", ctx -> handle(ctx, spaces::setSecret));
+              config.routes.get(space + "/tree/main", ctx -> handle(ctx, spaces::tree));
+              config.routes.post(space + "/preupload/main", ctx -> handle(ctx, spaces::preupload));
+              config.routes.post(space + "/commit/main", ctx -> handle(ctx, spaces::commit));
+              config.routes.get(space + "/runtime", ctx -> handle(ctx, spaces::runtime));
+              config.routes.get(space + "/logs/build", ctx -> handle(ctx, spaces::buildLog));
             });
   }
 
@@ -75,6 +87,11 @@ public final class FakeHub implements AutoCloseable {
   /** The value for HF_ENDPOINT. */
   public String url() {
     return "http://127.0.0.1:" + app.port();
+  }
+
+  /** The Spaces this Hub holds. */
+  public FakeSpaces spaces() {
+    return spaces;
   }
 
   /** Every call so far, in order. */
@@ -144,7 +161,7 @@ public final class FakeHub implements AutoCloseable {
     answer(c -> true, status, headers, body);
   }
 
-  private interface Route {
+  interface Route {
     void handle(Context ctx, Call call);
   }
 
@@ -173,7 +190,12 @@ public final class FakeHub implements AutoCloseable {
         return;
       }
       if (auth.equals("Bearer " + READ_TOKEN) && !call.method().equals("GET")) {
-        error(ctx, 403, "You don't have the rights to manage webhooks with this token");
+        error(
+            ctx,
+            403,
+            call.path().startsWith("/api/settings/webhooks")
+                ? "You don't have the rights to manage webhooks with this token"
+                : "You don't have write access to this repository with this token");
         return;
       }
       route.handle(ctx, call);
@@ -272,7 +294,7 @@ public final class FakeHub implements AutoCloseable {
     return copy;
   }
 
-  private static void error(Context ctx, int status, String message) {
+  static void error(Context ctx, int status, String message) {
     ctx.status(status).result(Json.write(Json.object().put("error", message)));
   }
 
