@@ -1,6 +1,6 @@
 # The hf-webhooks server image: the program as released (the standalone archive, which brings its
 # own Java runtime), a POSIX shell and Python 3, serving /app/handlers on 0.0.0.0:7860 as uid 1000,
-# the way a Hugging Face Space runs it. README, "The server image", says how to build, run and
+# the way a Hugging Face Space runs it. README, "The image", says how to build, run and
 # test it (image/test.sh).
 #
 # It is built from the release archive, not from source, so it holds no build tools: run

@@ -2,8 +2,8 @@
 # Builds the server image from the repository's Dockerfile and runs it as a Hugging Face Space
 # would, on this machine only: uid 1000, SPACE_HOST, a WEBHOOK_SECRET and a /data volume; one
 # delivery each to a shell, a JavaScript and a Python (huggingface_hub app.py) handler; a restart,
-# after which the journal on /data still lists them; then the Dockerfile a Space gets from
-# `hf-webhooks deploy` built on top of it, with a requirements.txt, run, and sent a delivery.
+# after which the journal on /data still lists them; then the Space that `hf-webhooks deploy
+# --export` writes, built on top of it with a requirements.txt, run, and sent deliveries.
 #
 # No base image can be pulled here, so the base is Debian bookworm made by debootstrap (cached
 # under $HF_WEBHOOKS_IMAGE_CACHE, default ~/.cache/hf-webhooks-image, and remade after a week) and
@@ -161,7 +161,7 @@ EOF
     pm image exists "$name" || fail "JReleaser named $name but built no such image"
     say "  built $name (a release pushes this name)"
   done
-  # The tags README, "The server image", promises: a snapshot is early-access and nothing else
+  # The tags README, "The image", promises: a snapshot is early-access and nothing else
   # (never latest); a release is vX.Y.Z, X.Y.Z and latest.
   version=${archives[0]##*/hf-webhooks-}
   version=${version%-linux-x86_64.tgz}
@@ -297,20 +297,29 @@ for name in shell script python; do
 done
 say "  after the restart the journal still lists shell, script and python"
 
-# --- The Dockerfile `hf-webhooks deploy` writes for a Space, FROM this image, with handlers and a
-# requirements.txt that Debian's packages already satisfy: built with no network at all, so
-# pip proves it needs none for that.
+# --- The Space's files as `hf-webhooks deploy --export` writes them (run in the image itself, with
+# no network: export calls no Hub), FROM this image, for handlers with a requirements.txt that
+# Debian's packages already satisfy. Built with no network at all: pip needs none for that.
+space_handlers=$work/space-handlers
+mkdir -p "$space_handlers"
+cp -p "$handlers/app.py" "$handlers/shell.sh" "$space_handlers/"
+echo pydantic > "$space_handlers/requirements.txt"
 space=$work/space
-mkdir -p "$space/handlers"
-cp "$handlers/app.py" "$space/handlers/"
-echo pydantic > "$space/handlers/requirements.txt"
-cat > "$space/Dockerfile" << EOF
-# The Space's image: hf-webhooks serving handlers/ (as hf-webhooks deploy writes it).
-FROM $image
-COPY --chown=1000:1000 handlers/ /app/handlers/
-RUN if [ -f /app/handlers/requirements.txt ]; then pip install --no-cache-dir -r /app/handlers/requirements.txt; fi
-EOF
-step "build: the Space's Dockerfile FROM $image, requirements.txt: pydantic, --network none"
+mkdir -p "$space"
+chown 1000:1000 "$space"
+if ! pm run --rm --network none --user 1000:1000 "${ulimits[@]}" -v "$space_handlers:/handlers:ro" \
+  -v "$space:/export" "$image" deploy hf-webhooks-test/space --dir /handlers --image "$image" \
+  --export /export > "$work/export.log" 2>&1; then
+  cat "$work/export.log" >&2
+  fail "hf-webhooks deploy --export did not write the Space's files (above)"
+fi
+[ -f "$space/README.md" ] && [ -f "$space/handlers/requirements.txt" ] \
+  || fail "deploy --export wrote no README.md or handlers/requirements.txt into $space"
+[ "$(sed -n 's/^FROM //p' "$space/Dockerfile")" = "$image" ] \
+  || fail "the exported Dockerfile does not start FROM $image: $(grep -v '^#' "$space/Dockerfile")"
+say "  deploy --export wrote $(cd "$space" && find . -type f | sort | sed 's|^\./||' | paste -sd ' ')"
+grep -v '^#' "$space/Dockerfile" | sed 's/^/  | /'
+step "build: the exported Space, requirements.txt: pydantic, --network none"
 images+=("$space_image")
 if ! pm build --layers=false --force-rm --pull=never --network none "${ulimits[@]}" \
   -t "$space_image" "$space" > "$work/space-build.log" 2>&1; then
@@ -329,6 +338,7 @@ current=$space_container
 step "run: $space_container"
 wait_healthy "$space_container"
 deliver python "$payload" "\"repo\":\"$repo_name\""
+deliver shell "$payload" "\"repo\":\"$repo_name\",\"uid\":\"1000\""
 
 current=
 step "passed"
