@@ -9,12 +9,13 @@
 # distribution): there the archive sits in the build context's assembly/ folder and ARCHIVE says so.
 #
 # BASE_IMAGE: any Debian bookworm image (image/test.sh passes one made by debootstrap). The
-# default is the real one, fully qualified so that it resolves without registry settings.
+# default is the real one, fully qualified so that it resolves without registry settings. Both
+# stages are linux/amd64, the platform of the archive's runtime, also when built on an ARM machine.
 ARG BASE_IMAGE=docker.io/library/debian:bookworm-slim
 
 # Stage 1 unpacks the archive (ADD unpacks a .tgz: hf-webhooks-VERSION-linux-x86_64/ with bin/,
 # the runtime and jars/) to a path without the version, so that stage 2 copies it in one layer.
-FROM ${BASE_IMAGE} AS program
+FROM --platform=linux/amd64 ${BASE_IMAGE} AS program
 ARG ARCHIVE=cli/target/jreleaser/assemble/hf-webhooks-standalone/jlink/hf-webhooks-*-linux-x86_64.tgz
 ADD ${ARCHIVE} /opt/
 RUN set -- /opt/hf-webhooks-*-linux-x86_64 \
@@ -23,7 +24,7 @@ RUN set -- /opt/hf-webhooks-*-linux-x86_64 \
        fi \
     && mv "$1" /opt/hf-webhooks
 
-FROM ${BASE_IMAGE}
+FROM --platform=linux/amd64 ${BASE_IMAGE}
 
 # Python 3 for .py handlers, with Debian's pydantic (huggingface_hub's WebhookPayload is a pydantic
 # model) so that an app.py validates payloads with nothing fetched from PyPI; the CA certificates

@@ -69,8 +69,10 @@ done
 shopt -s nullglob
 archives=(cli/target/jreleaser/assemble/hf-webhooks-standalone/jlink/hf-webhooks-*-linux-x86_64.tgz)
 shopt -u nullglob
-[ "${#archives[@]}" -ge 1 ] || fail "no release archive in cli/target/jreleaser/assemble: run ./mvnw -B verify first"
-[ "${#archives[@]}" -eq 1 ] || fail "more than one release archive: ${archives[*]}; run ./mvnw -B clean verify"
+[ "${#archives[@]}" -ge 1 ] \
+  || fail "no release archive in cli/target/jreleaser/assemble: run ./mvnw -B verify first"
+[ "${#archives[@]}" -eq 1 ] \
+  || fail "more than one release archive: ${archives[*]}; run ./mvnw -B clean verify"
 say "release archive: ${archives[0]}"
 
 # Containers get the host's limits, no higher (podman's defaults are above them here and runc
@@ -173,7 +175,8 @@ EOF
   [ "$tags" = "$(printf '%s\n' "${expected[@]}" | sort)" ] \
     || fail "version $version: JReleaser would push the tags $(echo "$tags"), not ${expected[*]}"
   rendered=$clone/cli/target/jreleaser/package/hf-webhooks-image/docker/Dockerfile
-  cmp -s "$rendered" Dockerfile || fail "JReleaser's Dockerfile ($rendered) is not the root Dockerfile"
+  cmp -s "$rendered" Dockerfile \
+    || fail "JReleaser's Dockerfile ($rendered) is not the root Dockerfile"
   say "  JReleaser's build context holds the root Dockerfile, unchanged, and assembly/"
   image=${published[0]}
 fi
@@ -260,7 +263,8 @@ deliver() {
     sleep 1
   done
   case $status in 2??) ;; *) fail "POST /webhooks/$1 answered $status: $(cat "$body")" ;; esac
-  tr -d '[:space:]' < "$body" | grep -qF -- "$3" || fail "POST /webhooks/$1 answered $status without $3: $(cat "$body")"
+  tr -d '[:space:]' < "$body" | grep -qF -- "$3" \
+    || fail "POST /webhooks/$1 answered $status without $3: $(cat "$body")"
   say "  POST /webhooks/$1 -> $status $(cat "$body")"
 }
 
