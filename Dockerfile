@@ -42,10 +42,14 @@ RUN apt-get update \
 # this Python through VIRTUAL_ENV.
 RUN useradd --create-home --uid 1000 user \
     && python3 -m venv --system-site-packages /opt/venv \
-    && mkdir -p /app/handlers \
-    && chown -R 1000:1000 /opt/venv /app \
+    && mkdir -p /app/handlers /data \
+    && chown -R 1000:1000 /opt/venv /app /data \
     && ln -s /opt/hf-webhooks/bin/hf-webhooks /usr/local/bin/hf-webhooks
+# The journal (serve's default data dir is $XDG_STATE_HOME/hf-webhooks) lives in /data, where a
+# Space mounts its storage and `docker run -v` a volume: with one it outlives the container,
+# without one it is the container's, as the rest of its disk.
 ENV HOME=/home/user \
+    XDG_STATE_HOME=/data \
     VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH \
     PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -55,8 +59,7 @@ ENV HOME=/home/user \
 COPY --from=program /opt/hf-webhooks/ /opt/hf-webhooks/
 
 # WEBHOOK_SECRET (a Space secret) is the secret serve checks. SPACE_HOST, which Spaces set, gives
-# the public URL serve prints, and with it the journal goes to /data/hf-webhooks when /data exists
-# (a Space's persistent storage); otherwise it stays under the home folder, inside the container.
+# the public URL serve prints.
 USER 1000:1000
 WORKDIR /app
 EXPOSE 7860

@@ -319,6 +319,9 @@ if ! pm run --rm --network none --user 1000:1000 "${ulimits[@]}" -v "$space_hand
 fi
 [ -f "$space/README.md" ] && [ -f "$space/handlers/requirements.txt" ] \
   || fail "deploy --export wrote no README.md or handlers/requirements.txt into $space"
+# The Space's git checkout has no executable bits (the Hub's commit API keeps no file modes):
+# the Dockerfile's chmod line must give shell.sh its bit back, as it does on a Space.
+find "$space" -type f -exec chmod 644 {} +
 [ "$(sed -n 's/^FROM //p' "$space/Dockerfile")" = "$image" ] \
   || fail "the exported Dockerfile does not start FROM $image: $(grep -v '^#' "$space/Dockerfile")"
 say "  deploy --export wrote $(cd "$space" && find . -type f | sort | sed 's|^\./||' | paste -sd ' ')"

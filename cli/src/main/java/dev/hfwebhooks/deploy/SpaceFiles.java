@@ -25,7 +25,10 @@ import java.util.stream.Stream;
  *     modes, so the Dockerfile sets them again)
  */
 public record SpaceFiles(List<SpaceFile> files, List<String> executables) {
-  /** Where release builds publish the server's image; {@code jreleaser.yml} pushes to it. */
+  /**
+   * Where release builds publish the server's image: {@code ghcr.io/OWNER/hf-webhooks}, OWNER being
+   * {@code release.github.owner} in {@code jreleaser.yml} (a test holds them together).
+   */
   public static final String IMAGE_REPOSITORY = "ghcr.io/hf-webhooks/hf-webhooks";
 
   /** The Hub takes larger files only through Git LFS, which deploy does not speak. */
@@ -33,7 +36,10 @@ public record SpaceFiles(List<SpaceFile> files, List<String> executables) {
 
   static final String HANDLERS = "handlers/";
 
-  /** The image of the release this program is: its version's tag, {@code latest} for a build. */
+  /**
+   * The image of the code this program is: its release's {@code X.Y.Z} tag, or for a snapshot build
+   * the rolling {@code early-access} image that snapshots publish.
+   */
   public static String defaultImage() {
     Properties build = new Properties();
     try (InputStream in = SpaceFiles.class.getResourceAsStream("/hf-webhooks-version.properties")) {
@@ -43,9 +49,12 @@ public record SpaceFiles(List<SpaceFile> files, List<String> executables) {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    String version = build.getProperty("version", "");
-    boolean released = version.matches("\\d+\\.\\d+\\.\\d+");
-    return IMAGE_REPOSITORY + ":" + (released ? version : "latest");
+    return IMAGE_REPOSITORY + ":" + tag(build.getProperty("version", ""));
+  }
+
+  /** The image tag of {@code version}: itself for a release, {@code early-access} otherwise. */
+  static String tag(String version) {
+    return version.matches("\\d+\\.\\d+\\.\\d+") ? version : "early-access";
   }
 
   /**
