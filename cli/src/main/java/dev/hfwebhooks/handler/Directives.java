@@ -1,5 +1,7 @@
 package dev.hfwebhooks.handler;
 
+import dev.hfwebhooks.flow.Filter;
+import dev.hfwebhooks.flow.Flow;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,9 +24,10 @@ import java.util.regex.Pattern;
  * // @domains repo discussion
  * </pre>
  *
- * A directive is a comment whose first word is {@code @watch} or {@code @domains}; other comments,
- * JSDoc tags included, are left alone. {@code @watch} may be repeated; {@code @domains} defaults to
- * both domains.
+ * A directive is a comment whose first word is {@code @watch}, {@code @domains} or one of the flow
+ * control directives ({@code @filter}, see {@link Flow}); other comments, JSDoc tags included, are
+ * left alone. {@code @watch} and {@code @filter} may be repeated; {@code @domains} defaults to both
+ * domains.
  */
 public final class Directives {
   /** Only the head of a file is read, so {@code list} stays fast whatever the handlers weigh. */
@@ -40,11 +43,32 @@ public final class Directives {
 
   private Directives() {}
 
+  /** The directive keywords, in lower case. */
+  private static final List<String> KEYWORDS = List.of("@watch", "@domains", "@filter");
+
   /**
-   * What one handler declares: a watch, nothing ({@code watch} and {@code problem} both empty), or
-   * the first malformed directive.
+   * What one handler declares: a watch or nothing ({@code watch} and {@code problem} both empty),
+   * and its flow control; or the first malformed directive, and then nothing else ({@code flow} is
+   * {@link Flow#NONE}).
    */
-  public record Declared(HandlerFile file, Optional<Watch> watch, Optional<Problem> problem) {}
+  public record Declared(
+      HandlerFile file,
+      Optional<Watch> watch,
+      Optional<Problem> problem,
+      Flow flow,
+      boolean declaresFlow) {
+
+    /**
+     * The malformed directive that keeps the handler from running: any, in a file that declares
+     * flow control, since its flow is then unknown and running unfiltered would take what its
+     * author meant to refuse. A bad {@code @watch} alone matters only to registration.
+     */
+    public Optional<Problem> blocking() {
+      return declaresFlow ? problem : Optional.empty();
+    }
+  }
+
+  private static final List<String> FLOW_KEYWORDS = List.of("@filter");
 
   /** A malformed directive: the file and line it is on, and what is wrong with it. */
   public record Problem(Path file, int line, String what) {
@@ -63,7 +87,9 @@ public final class Directives {
       return new Declared(
           file,
           Optional.empty(),
-          Optional.of(new Problem(file.path(), 1, "cannot be read: " + e.getMessage())));
+          Optional.of(new Problem(file.path(), 1, "cannot be read: " + e.getMessage())),
+          Flow.NONE,
+          false);
     }
     return parse(file, lines);
   }
@@ -78,9 +104,15 @@ public final class Directives {
 
   static Declared parse(HandlerFile file, List<String> lines) {
     List<Watch.Item> items = new ArrayList<>();
+    List<Filter> filters = new ArrayList<>();
     List<String> domains = null;
     int domainsLine = 0;
     int count = Math.min(lines.size(), MAX_LINES);
+    boolean declaresFlow =
+        lines.stream()
+            .limit(count)
+            .map(Directives::commentText)
+            .anyMatch(t -> t != null && FLOW_KEYWORDS.contains(keyword(t)));
     try {
       for (int i = 0; i < count; i++) {
         int line = i + 1;
@@ -109,6 +141,8 @@ public final class Directives {
           }
           domains = domains(line, args);
           domainsLine = line;
+        } else if (keyword.equals("@filter")) {
+          filters.add(flowDirective(line, () -> Filter.parse(rest(text), line)));
         }
       }
       if (domains != null && items.isEmpty()) {
@@ -117,13 +151,37 @@ public final class Directives {
       }
     } catch (BadDirective e) {
       return new Declared(
-          file, Optional.empty(), Optional.of(new Problem(file.path(), e.line, e.getMessage())));
+          file,
+          Optional.empty(),
+          Optional.of(new Problem(file.path(), e.line, e.getMessage())),
+          Flow.NONE,
+          declaresFlow);
     }
     Optional<Watch> watch =
         items.isEmpty()
             ? Optional.empty()
             : Optional.of(new Watch(items, domains != null ? domains : Watch.DOMAINS));
-    return new Declared(file, watch, Optional.empty());
+    return new Declared(file, watch, Optional.empty(), new Flow(filters), declaresFlow);
+  }
+
+  /** The first word of a directive's text, in lower case. */
+  private static String keyword(String text) {
+    return text.split("\\s", 2)[0].toLowerCase(Locale.ROOT);
+  }
+
+  /** The text after a directive's keyword. */
+  private static String rest(String text) {
+    String[] split = text.split("\\s", 2);
+    return split.length < 2 ? "" : split[1].strip();
+  }
+
+  /** Parses a flow directive, whose parser says what is wrong with an IllegalArgumentException. */
+  private static <T> T flowDirective(int line, java.util.function.Supplier<T> parse) {
+    try {
+      return parse.get();
+    } catch (IllegalArgumentException e) {
+      throw new BadDirective(line, e.getMessage());
+    }
   }
 
   /**
@@ -151,8 +209,7 @@ public final class Directives {
     if (text.endsWith("*/")) {
       text = text.substring(0, text.length() - 2).strip();
     }
-    String first = text.split("\\s", 2)[0].toLowerCase(Locale.ROOT);
-    return first.equals("@watch") || first.equals("@domains") ? text : null;
+    return KEYWORDS.contains(keyword(text)) ? text : null;
   }
 
   private static Watch.Item item(int line, String arg) {

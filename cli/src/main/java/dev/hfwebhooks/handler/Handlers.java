@@ -35,8 +35,24 @@ public final class Handlers implements AutoCloseable {
   private volatile Snapshot current;
   private WatchService watcher;
 
-  /** One consistent view: the scan and the handler of each served file. */
-  private record Snapshot(HandlerScan scan, Map<String, Handler> byName) {}
+  /**
+   * One consistent view: the scan, the handler of each served file, and what each file declares
+   * (read again on every change of the folder, so an edited {@code @filter} takes effect).
+   */
+  private record Snapshot(
+      HandlerScan scan, Map<String, Handler> byName, Map<String, Directives.Declared> declared) {
+    Snapshot(HandlerScan scan, Map<String, Handler> byName) {
+      this(scan, byName, declarations(scan));
+    }
+  }
+
+  private static Map<String, Directives.Declared> declarations(HandlerScan scan) {
+    Map<String, Directives.Declared> declared = new LinkedHashMap<>();
+    for (HandlerFile file : scan.handlers()) {
+      declared.put(file.name(), Directives.read(file));
+    }
+    return Map.copyOf(declared);
+  }
 
   public Handlers(HandlerScan scan) {
     this(scan, PythonSettings.DEFAULT);
@@ -77,6 +93,14 @@ public final class Handlers implements AutoCloseable {
 
   public Optional<Handler> find(String name) {
     return Optional.ofNullable(current.byName().get(name));
+  }
+
+  /**
+   * What the file of handler {@code name} declares (its flow control, or the malformed directive
+   * that keeps it from running), as of the last scan.
+   */
+  public Optional<Directives.Declared> declared(String name) {
+    return Optional.ofNullable(current.declared().get(name));
   }
 
   /** The handlers in name order. */

@@ -3,6 +3,7 @@ package dev.hfwebhooks.handler;
 import static dev.hfwebhooks.testing.Fixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hfwebhooks.flow.Flow;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
@@ -170,7 +171,53 @@ class DirectivesTest {
         Arguments.of(
             "\n// @domains repo",
             2,
-            "@domains without @watch: say what to watch, e.g. @watch model:acme/sentiment-model"));
+            "@domains without @watch: say what to watch, e.g. @watch model:acme/sentiment-model"),
+        Arguments.of(
+            "// @filter repo.type",
+            1,
+            "@filter needs PATH OP VALUE with spaces between them, e.g. @filter repo.type =="
+                + " dataset"),
+        Arguments.of(
+            "// @filter repo.type==dataset",
+            1,
+            "@filter needs PATH OP VALUE with spaces between them, e.g. @filter repo.type =="
+                + " dataset"),
+        Arguments.of(
+            "// @watch org:acme\n# @filter repo.type = dataset",
+            2,
+            "\"=\" is not an operator: use ==, !=, in (a comma-separated list) or ~ (a glob, *"
+                + " for any run of characters)"),
+        Arguments.of(
+            "// @filter repo.typ == dataset",
+            1,
+            "\"repo.typ\" can never be in a v3 payload: repo has no field \"typ\" (it has"
+                + " headSha, id, name, owner, private, subdomain, tags, type, url)"),
+        Arguments.of(
+            "// @filter payload.repo.type == dataset",
+            1,
+            "\"payload.repo.type\" can never be in a v3 payload: the payload has no field"
+                + " \"payload\" (it has comment, discussion, event, movedTo, repo, updatedConfig,"
+                + " updatedRefs, webhook)"),
+        Arguments.of(
+            "// @filter repo.name.first == a",
+            1,
+            "\"repo.name.first\" can never be in a v3 payload: repo.name is a value, it has no"
+                + " field \"first\""),
+        Arguments.of(
+            "// @filter repo.owner == acme",
+            1,
+            "\"repo.owner\" is an object, not a value: name one of its fields (repo.owner.id)"),
+        Arguments.of(
+            "// @filter updatedRefs == refs/heads/main",
+            1,
+            "\"updatedRefs\" is an object, not a value: name one of its fields"
+                + " (updatedRefs.newSha, updatedRefs.oldSha, updatedRefs.ref)"),
+        Arguments.of(
+            "// @filter repo..name == a",
+            1,
+            "\"repo..name\" is not a path: write field names joined by dots, e.g. repo.name"),
+        Arguments.of(
+            "// @filter event.action in ,", 1, "@filter ... in needs values separated by commas"));
   }
 
   @ParameterizedTest
@@ -179,6 +226,7 @@ class DirectivesTest {
     Directives.Declared declared = read("bad.js", head + "\nfunction handle() {}\n");
 
     assertThat(declared.watch()).isEmpty();
+    assertThat(declared.flow()).isEqualTo(Flow.NONE);
     assertThat(declared.problem())
         .hasValueSatisfying(
             p -> {

@@ -1,0 +1,35 @@
+package dev.hfwebhooks.flow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The flow control a handler file declares in its head comment: which deliveries it takes
+ * ({@code @filter}).
+ *
+ * @param filters every {@code @filter} line, which must all hold
+ */
+public record Flow(List<Filter> filters) {
+  /** A handler that declares nothing: every delivery runs as it comes. */
+  public static final Flow NONE = new Flow(List.of());
+
+  public Flow {
+    filters = List.copyOf(filters);
+  }
+
+  /** Whether a delivery needs its payload read as JSON to be let through. */
+  public boolean readsPayload() {
+    return !filters.isEmpty();
+  }
+
+  /** The first filter {@code payload} fails, or empty when it passes them all. */
+  public Optional<Filter> failed(JsonNode payload) {
+    return filters.stream().filter(f -> !f.holds(payload)).findFirst();
+  }
+
+  /** One line per directive, as written, for {@code list} and the console. */
+  public List<String> describe() {
+    return filters.stream().map(f -> "@filter " + f.text()).toList();
+  }
+}
