@@ -166,6 +166,7 @@
       }
       const run = JSON.parse(text);
       show(detail,
+        run.note ? el("p", { class: "note" }, "Note: " + run.note + ".") : null,
         el("p", { class: "answer" }, "Replayed delivery ", el("code", {}, run.delivery),
           " as attempt " + run.attempt + ": ", el("strong", { class: run.status }, run.status),
           " in " + run.durationMs + " ms" + (run.error ? " (" + run.error + ")" : "")),
@@ -204,7 +205,8 @@
       return el("tr", { "data-id": d.id },
         el("td", {}, el("time", { datetime: d.received }, new Date(d.received).toLocaleString())),
         el("td", {}, d.handler),
-        el("td", {}, el("span", { class: "status " + d.status }, d.status)),
+        el("td", {}, el("span", { class: "status " + d.status }, d.status),
+          d.note ? el("br", {}) : null, d.note ? el("small", { class: "note" }, d.note) : null),
         el("td", {}, String(d.attempts)),
         el("td", {}, d.durationMs === null ? "" : d.durationMs + " ms"),
         el("td", {}, el("code", {}, d.id)),

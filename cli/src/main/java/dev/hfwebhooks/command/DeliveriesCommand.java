@@ -40,7 +40,8 @@ final class DeliveriesCommand implements Callable<Integer> {
   @Option(
       names = "--status",
       paramLabel = "STATUS",
-      description = "Only those queued, running, succeeded, failed or timed_out.")
+      description =
+          "Only those queued, running, succeeded, failed, timed_out or filtered (by @filter).")
   String status;
 
   @Option(
@@ -127,8 +128,12 @@ final class DeliveriesCommand implements Callable<Integer> {
       id = Math.max(id, d.id().length());
       name = Math.max(name, d.handler().length());
     }
-    String format = "%-" + id + "s  %-20s  %-" + name + "s  %-9s  %8s  %8s%n";
-    out.printf(format, "ID", "RECEIVED", "HANDLER", "STATUS", "ATTEMPTS", "DURATION");
+    // A NOTE column only when a delivery has one (why it was filtered), so the usual table stays.
+    boolean notes = deliveries.stream().anyMatch(d -> d.note() != null);
+    String format =
+        "%-" + id + "s  %-20s  %-" + name + "s  %-9s  %8s  %8s" + (notes ? "  %s" : "%s") + "%n";
+    out.printf(
+        format, "ID", "RECEIVED", "HANDLER", "STATUS", "ATTEMPTS", "DURATION", notes ? "NOTE" : "");
     for (DeliverySummary d : deliveries) {
       out.printf(
           format,
@@ -137,7 +142,8 @@ final class DeliveriesCommand implements Callable<Integer> {
           d.handler(),
           d.status().label(),
           d.attempts(),
-          duration(d.durationMs()));
+          duration(d.durationMs()),
+          d.note() == null ? "" : d.note());
     }
   }
 }

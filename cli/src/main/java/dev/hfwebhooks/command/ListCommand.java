@@ -2,6 +2,8 @@ package dev.hfwebhooks.command;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hfwebhooks.flow.Filter;
+import dev.hfwebhooks.flow.Flow;
 import dev.hfwebhooks.handler.Directives;
 import dev.hfwebhooks.handler.HandlerFile;
 import dev.hfwebhooks.handler.HandlerScan;
@@ -23,8 +25,8 @@ import picocli.CommandLine.Spec;
     name = "list",
     mixinStandardHelpOptions = true,
     description = {
-      "Show the webhooks a folder serves, what each one watches on the Hub (@watch), and the"
-          + " files skipped and why.",
+      "Show the webhooks a folder serves, what each one watches on the Hub (@watch), its flow"
+          + " control (@filter), and the files skipped and why.",
       "Exit 0 when every handler is ready, 1 when one is broken or has a malformed directive, 2"
           + " when two files claim one name."
     })
@@ -80,6 +82,7 @@ final class ListCommand implements Callable<Integer> {
         }
         row.problem().ifPresent(p -> item.put("problem", p));
         row.declared().watch().ifPresent(w -> watchJson(item.putObject("watch"), w));
+        flowJson(item, row.declared().flow());
       }
       out.println(Json.write(array));
       scan.skipped().forEach(s -> err.println("skipped " + s.path() + ": " + s.reason()));
@@ -103,6 +106,19 @@ final class ListCommand implements Callable<Integer> {
     watch.items().forEach(i -> watched.addObject().put("type", i.type()).put("name", i.name()));
     ArrayNode domains = node.putArray("domains");
     watch.domains().forEach(domains::add);
+  }
+
+  /** The flow control directives, when there are any. */
+  private static void flowJson(ObjectNode item, Flow flow) {
+    if (!flow.filters().isEmpty()) {
+      ArrayNode filters = item.putArray("filters");
+      for (Filter f : flow.filters()) {
+        ObjectNode filter =
+            filters.addObject().put("path", f.path().text()).put("op", f.op().symbol());
+        f.values().forEach(filter.putArray("values")::add);
+        filter.put("line", f.line());
+      }
+    }
   }
 
   private static void printTable(HandlerScan scan, List<Row> rows, PrintWriter out) {
@@ -133,6 +149,8 @@ final class ListCommand implements Callable<Integer> {
             h.path(),
             row.state(),
             row.watches());
+        // Flow control under its handler: a column would push WATCHES off most screens.
+        row.declared().flow().describe().forEach(line -> out.println("    " + line));
       }
     }
     if (!scan.skipped().isEmpty()) {

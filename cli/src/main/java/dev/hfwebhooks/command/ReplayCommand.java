@@ -82,6 +82,10 @@ final class ReplayCommand implements Callable<Integer> {
                     handler.file().kind().label(),
                     handler.file().path(),
                     number);
+                String note = record.summary().replayNote();
+                if (note != null) {
+                  out.println("Note: " + note + ".");
+                }
                 out.flush();
               },
               line -> {

@@ -1,15 +1,20 @@
 package dev.hfwebhooks.command;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hfwebhooks.flow.Filter;
 import dev.hfwebhooks.handler.Delivery;
 import dev.hfwebhooks.handler.DeliveryRunner;
+import dev.hfwebhooks.handler.Directives;
 import dev.hfwebhooks.handler.Handler;
 import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.handler.Outcome;
+import dev.hfwebhooks.payload.Json;
 import dev.hfwebhooks.payload.PayloadException;
 import dev.hfwebhooks.payload.PayloadParser;
 import dev.hfwebhooks.payload.WebhookPayload;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -17,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -84,10 +90,28 @@ final class TestCommand implements Callable<Integer> {
           });
       List<Handler> chosen = choose(handlers);
       int failed = 0;
+      int filtered = 0;
+      JsonNode json = Json.tryParse(new String(body, StandardCharsets.UTF_8)).orElseThrow();
       for (Handler handler : chosen) {
         out.printf(
             "%s (%s, %s)%n", handler.name(), handler.file().kind().label(), handler.file().path());
         out.flush();
+        // Flow control as serve applies it: a filtered payload does not run.
+        Directives.Declared declared = handlers.declared(handler.name()).orElseThrow();
+        if (declared.blocking().isPresent()) {
+          out.println("  FAILED: " + declared.blocking().get().message());
+          failed++;
+          continue;
+        }
+        Optional<Filter> filter = declared.flow().failed(json);
+        if (filter.isPresent()) {
+          out.printf(
+              "  filtered: @filter %s (line %d) does not hold; serve answers 200 and does not run"
+                  + " it%n",
+              filter.get().text(), filter.get().line());
+          filtered++;
+          continue;
+        }
         Delivery delivery =
             new Delivery(
                 Delivery.newId(),
@@ -104,10 +128,11 @@ final class TestCommand implements Callable<Integer> {
         failed += outcome.succeeded() ? 0 : 1;
       }
       out.printf(
-          "%d of %d handler%s succeeded%s%n",
-          chosen.size() - failed,
+          "%d of %d handler%s succeeded%s%s%n",
+          chosen.size() - failed - filtered,
           chosen.size(),
           chosen.size() == 1 ? "" : "s",
+          filtered == 0 ? "" : "; " + filtered + " filtered",
           failed == 0 ? "." : "; " + failed + " failed.");
       out.flush();
       return failed == 0 ? ExitCode.OK : ExitCode.FAILURE;

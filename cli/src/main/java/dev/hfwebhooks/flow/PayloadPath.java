@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A dotted path into a v3 payload ({@code repo.name}, {@code updatedRefs.ref}), checked against
- * the payload's shape when it is read, so that a typo is an error at start and not a filter that
+ * A dotted path into a v3 payload ({@code repo.name}, {@code updatedRefs.ref}), checked against the
+ * payload's shape when it is read, so that a typo is an error at start and not a filter that
  * silently never holds. Through an array ({@code updatedRefs}, {@code repo.tags}) it reaches every
  * element.
  *

@@ -22,4 +22,23 @@ public record DeliverySummary(
     int attempts,
     Integer exitStatus,
     Long durationMs,
-    String error) {}
+    String error) {
+
+  /**
+   * Why a delivery that did not run stands where it does (the filter that failed), for lists; null
+   * for the others, whose error line is private (it may quote the handler's output).
+   */
+  public String note() {
+    return status == Status.FILTERED ? error : null;
+  }
+
+  /**
+   * What {@code replay} says before it runs a delivery its handler did not run when it arrived, or
+   * null when it ran.
+   */
+  public String replayNote() {
+    return status == Status.FILTERED
+        ? "it was filtered when it arrived (%s); replay runs it anyway".formatted(error)
+        : null;
+  }
+}

@@ -84,9 +84,10 @@ public final class SqliteJournal implements Journal {
 
   /**
    * Format 2 added log_applied, for the write-ahead log; format 3 moved a delivery's latest attempt
-   * into its row.
+   * into its row; format 4 has the statuses of flow control ({@code filtered}), which an earlier
+   * version could not read.
    */
-  private static final int SCHEMA_VERSION = 3;
+  private static final int SCHEMA_VERSION = 4;
 
   /** How far the database has the write-ahead log's records: one row. */
   private static final String LOG_APPLIED =
@@ -120,7 +121,7 @@ public final class SqliteJournal implements Journal {
         handler     TEXT NOT NULL,
         body        BLOB NOT NULL,        -- exactly as received
         headers     TEXT NOT NULL,        -- JSON object, lower-case names, secret removed
-        status      TEXT NOT NULL,        -- queued, running, succeeded, failed, timed_out
+        status      TEXT NOT NULL,        -- queued, running, succeeded, failed, timed_out, filtered
         attempts    INTEGER NOT NULL,
         exit_status INTEGER,              -- of the latest attempt, as are the columns below
         duration_ms INTEGER,
@@ -474,7 +475,9 @@ public final class SqliteJournal implements Journal {
           if (version < 2) {
             executeAll(s, LOG_APPLIED);
           }
-          executeAll(s, LATEST_ATTEMPT_IN_ROW);
+          if (version < 3) {
+            executeAll(s, LATEST_ATTEMPT_IN_ROW);
+          }
           s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
         }
       }

@@ -10,7 +10,9 @@ public enum Status {
   RUNNING,
   SUCCEEDED,
   FAILED,
-  TIMED_OUT;
+  TIMED_OUT,
+  /** Failed one of its handler's {@code @filter} lines, so the handler did not run. */
+  FILTERED;
 
   /** The name users see and type: {@code queued}, {@code timed_out}. */
   public String label() {

@@ -52,10 +52,12 @@ final class DeliveryJson {
     return Json.write(root);
   }
 
-  static String replay(String id, RecordedRun.Replay replay) {
+  /** A replay's answer; {@code note} says why it ran although it had not (or null). */
+  static String replay(String id, String note, RecordedRun.Replay replay) {
     return Json.write(
         Json.object()
             .put("delivery", id)
+            .put("note", note)
             .put("attempt", replay.attempt())
             .put("status", replay.result().status().label())
             .put("durationMs", replay.result().durationMs())
@@ -72,5 +74,8 @@ final class DeliveryJson {
         .put("status", d.status().label())
         .put("attempts", d.attempts())
         .put("durationMs", d.durationMs());
+    if (d.note() != null) {
+      node.put("note", d.note());
+    }
   }
 }

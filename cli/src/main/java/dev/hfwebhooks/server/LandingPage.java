@@ -1,5 +1,6 @@
 package dev.hfwebhooks.server;
 
+import dev.hfwebhooks.flow.Flow;
 import dev.hfwebhooks.handler.Directives;
 import dev.hfwebhooks.handler.Handler;
 import dev.hfwebhooks.handler.HandlerFile;
@@ -34,7 +35,7 @@ final class LandingPage {
     HandlerScan scan = handlers.scan();
     StringBuilder cards = new StringBuilder();
     for (Handler handler : handlers.all()) {
-      cards.append(card(baseUrl, handler));
+      cards.append(card(baseUrl, handler, handlers));
     }
     if (scan.handlers().isEmpty()) {
       cards.append(
@@ -125,19 +126,21 @@ final class LandingPage {
             deliveries(recent));
   }
 
-  private static String card(String baseUrl, Handler handler) {
+  private static String card(String baseUrl, Handler handler, Handlers handlers) {
     HandlerFile h = handler.file();
     String name = escape(h.name());
+    Directives.Declared declared = handlers.declared(h.name()).orElseGet(() -> Directives.read(h));
+    // A malformed directive keeps the handler from running (a filter must never be skipped).
     String state =
         handler
             .problem()
+            .or(() -> declared.blocking().map(Directives.Problem::message))
             .map(
                 p ->
                     "<span class=\"state broken\">broken</span></h3>\n<p class=\"problem\">"
                         + escape(p)
                         + "</p>")
             .orElse("<span class=\"state ready\">ready</span></h3>");
-    Directives.Declared declared = Directives.read(h);
     String watches =
         declared
             .watch()
@@ -168,7 +171,7 @@ final class LandingPage {
             <button type="button" class="copy" data-copy="%3$s" data-js hidden
               aria-label="Copy the URL of %1$s">Copy</button></dd>
           <dt>Kind</dt><dd>%4$s</dd>
-          <dt>Watches</dt><dd>%5$s</dd>
+          <dt>Watches</dt><dd>%5$s</dd>%9$s
           <dt>File</dt><dd><code>%6$s</code></dd>
         </dl>
         <details class="send" data-js hidden>
@@ -194,7 +197,24 @@ final class LandingPage {
                 h.path().getFileName()
                     + (h.function() == null ? "" : ", function " + h.function() + "()")),
             escape(h.route()),
-            options);
+            options,
+            flow(declared.flow()));
+  }
+
+  /** The flow control lines, one per line, when the handler declares any. */
+  private static String flow(Flow flow) {
+    List<String> lines = flow.describe();
+    if (lines.isEmpty()) {
+      return "";
+    }
+    StringBuilder dd = new StringBuilder("\n  <dt>Flow control</dt><dd class=\"flow\">");
+    for (int i = 0; i < lines.size(); i++) {
+      dd.append(i == 0 ? "" : "<br>")
+          .append("<code>")
+          .append(escape(lines.get(i)))
+          .append("</code>");
+    }
+    return dd.append("</dd>").toString();
   }
 
   private static String deliveries(Recent recent) {
@@ -221,7 +241,7 @@ final class LandingPage {
             + "<th><span class=\"visually-hidden\">Actions</span></th></tr></thead>\n  <tbody>\n");
     for (DeliverySummary d : recent.deliveries()) {
       html.append(
-          "    <tr data-id=\"%s\"><td><time datetime=\"%s\">%s</time></td><td>%s</td><td><span class=\"status %s\">%s</span></td><td>%d</td><td>%s</td><td><code>%s</code></td><td></td></tr>\n"
+          "    <tr data-id=\"%s\"><td><time datetime=\"%s\">%s</time></td><td>%s</td><td><span class=\"status %s\">%s</span>%s</td><td>%d</td><td>%s</td><td><code>%s</code></td><td></td></tr>\n"
               .formatted(
                   escape(d.id()),
                   d.received(),
@@ -229,6 +249,9 @@ final class LandingPage {
                   escape(d.handler()),
                   d.status().label(),
                   d.status().label(),
+                  d.note() == null
+                      ? ""
+                      : "<br><small class=\"note\">" + escape(d.note()) + "</small>",
                   d.attempts(),
                   d.durationMs() == null ? "" : d.durationMs() + " ms",
                   escape(d.id())));

@@ -1,7 +1,11 @@
 package dev.hfwebhooks.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hfwebhooks.flow.Filter;
+import dev.hfwebhooks.flow.Flow;
 import dev.hfwebhooks.handler.Delivery;
 import dev.hfwebhooks.handler.DeliveryRunner;
+import dev.hfwebhooks.handler.Directives;
 import dev.hfwebhooks.handler.Handler;
 import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.handler.Outcome;
@@ -14,6 +18,7 @@ import dev.hfwebhooks.journal.JournalException;
 import dev.hfwebhooks.journal.NewDelivery;
 import dev.hfwebhooks.journal.Query;
 import dev.hfwebhooks.journal.RecordedRun;
+import dev.hfwebhooks.journal.Status;
 import dev.hfwebhooks.payload.Json;
 import dev.hfwebhooks.payload.PayloadException;
 import dev.hfwebhooks.payload.PayloadParser;
@@ -35,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.eclipse.jetty.server.handler.GracefulHandler;
@@ -240,6 +246,49 @@ public final class WebhookServer implements AutoCloseable {
     String id = Delivery.newId();
     NewDelivery arrived =
         new NewDelivery(id, Instant.now(), handler.name(), body, headersWithoutSecret(ctx));
+    Directives.Declared declared = handlers.declared(handler.name()).orElse(null);
+    if (declared != null && declared.blocking().isPresent()) {
+      String error = declared.blocking().get().message();
+      endWithoutRunning(
+          arrived, handler, new AttemptResult(Status.FAILED, null, 0, error, null, null));
+      log.info(
+          "POST /webhooks/%s 500 %s delivery=%s (%s)"
+              .formatted(handler.name(), millis(start), id, error));
+      ctx.header(DELIVERY_ID_HEADER, id);
+      send(
+          ctx,
+          500,
+          "application/json",
+          Json.write(Json.object().put("error", error).put("delivery", id)));
+      return;
+    }
+    Flow flow = declared == null ? Flow.NONE : declared.flow();
+    JsonNode json = flow.readsPayload() ? readTree(body) : null;
+    Optional<Filter> failed = flow.failed(json);
+    if (failed.isPresent()) {
+      String line = "@filter " + failed.get().text();
+      endWithoutRunning(
+          arrived,
+          handler,
+          new AttemptResult(
+              Status.FILTERED,
+              null,
+              0,
+              "%s (line %d) does not hold".formatted(line, failed.get().line()),
+              null,
+              null));
+      log.info(
+          "POST /webhooks/%s 200 %s delivery=%s (filtered: %s)"
+              .formatted(handler.name(), millis(start), id, line));
+      ctx.header(DELIVERY_ID_HEADER, id);
+      send(
+          ctx,
+          200,
+          "application/json",
+          Json.write(
+              Json.object().put("status", "filtered").put("delivery", id).put("filter", line)));
+      return;
+    }
     if (queue != null) {
       record(
           () -> {
@@ -301,6 +350,32 @@ public final class WebhookServer implements AutoCloseable {
           status,
           "application/json",
           Json.write(Json.object().put("error", outcome.error()).put("delivery", id)));
+    }
+  }
+
+  /**
+   * Records a delivery that ends without its handler running (filtered out, or refused for a
+   * malformed directive) as one attempt with that result, so that {@code deliveries} shows why and
+   * {@code replay} can still run it.
+   */
+  private void endWithoutRunning(NewDelivery arrived, Handler handler, AttemptResult result)
+      throws HttpError {
+    int attempt = record(() -> journal.acceptRunning(arrived), handler);
+    try {
+      journal.finish(arrived.id(), attempt, result, result.status());
+    } catch (JournalException e) {
+      log.info(
+          "warning: delivery=%s: its end was not recorded: %s"
+              .formatted(arrived.id(), e.getMessage()));
+    }
+  }
+
+  /** The body as a JSON tree; the parser accepted it already. */
+  private static JsonNode readTree(byte[] body) {
+    try {
+      return Json.MAPPER.readTree(body);
+    } catch (IOException e) {
+      throw new IllegalStateException("a body the payload parser accepted is JSON", e);
     }
   }
 
@@ -546,7 +621,11 @@ public final class WebhookServer implements AutoCloseable {
           "POST /api/deliveries/%s/replay %s attempt=%d %s"
               .formatted(
                   record.id(), millis(start), replay.attempt(), replay.result().status().label()));
-      send(ctx, 200, "application/json", DeliveryJson.replay(record.id(), replay));
+      send(
+          ctx,
+          200,
+          "application/json",
+          DeliveryJson.replay(record.id(), record.summary().replayNote(), replay));
     } catch (JournalException e) {
       // Errors are answered here, while the replay still counts as in flight: see send().
       respond(ctx, new HttpError(503, "The journal cannot be written: " + e.getMessage()));
