@@ -119,6 +119,14 @@ final class ListCommand implements Callable<Integer> {
         filter.put("line", f.line());
       }
     }
+    if (flow.concurrency() != null) {
+      ObjectNode concurrency =
+          item.putObject("concurrency").put("limit", flow.concurrency().limit());
+      if (flow.concurrency().key() != null) {
+        concurrency.put("key", flow.concurrency().key().text());
+      }
+      concurrency.put("line", flow.concurrency().line());
+    }
   }
 
   private static void printTable(HandlerScan scan, List<Row> rows, PrintWriter out) {

@@ -162,7 +162,12 @@ final class Serving {
     StartupMessage.head(server.localUrl(), config.hasSecret()).forEach(out::println);
     out.println(journalLine(recording));
     if (!left.isEmpty()) {
-      int recovered = queue.resume(left);
+      Journal journal = recording.journal();
+      int recovered =
+          queue.resume(
+              left,
+              d ->
+                  journal.find(d.id()).map(r -> handlers.lane(r.handler(), r.body())).orElse(null));
       log.info(recovered + " deliveries left unfinished by the last server: running them.");
     }
 

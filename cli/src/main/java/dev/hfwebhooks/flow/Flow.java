@@ -6,13 +6,14 @@ import java.util.Optional;
 
 /**
  * The flow control a handler file declares in its head comment: which deliveries it takes
- * ({@code @filter}).
+ * ({@code @filter}) and how many of them run at once ({@code @concurrency}).
  *
  * @param filters every {@code @filter} line, which must all hold
+ * @param concurrency its {@code @concurrency}, or null for no limit
  */
-public record Flow(List<Filter> filters) {
+public record Flow(List<Filter> filters, Concurrency concurrency) {
   /** A handler that declares nothing: every delivery runs as it comes. */
-  public static final Flow NONE = new Flow(List.of());
+  public static final Flow NONE = new Flow(List.of(), null);
 
   public Flow {
     filters = List.copyOf(filters);
@@ -20,7 +21,7 @@ public record Flow(List<Filter> filters) {
 
   /** Whether a delivery needs its payload read as JSON to be let through. */
   public boolean readsPayload() {
-    return !filters.isEmpty();
+    return !filters.isEmpty() || concurrency != null;
   }
 
   /** The first filter {@code payload} fails, or empty when it passes them all. */
@@ -30,6 +31,11 @@ public record Flow(List<Filter> filters) {
 
   /** One line per directive, as written, for {@code list} and the console. */
   public List<String> describe() {
-    return filters.stream().map(f -> "@filter " + f.text()).toList();
+    List<String> lines = new java.util.ArrayList<>();
+    filters.forEach(f -> lines.add("@filter " + f.text()));
+    if (concurrency != null) {
+      lines.add(concurrency.describe());
+    }
+    return lines;
   }
 }

@@ -1,5 +1,6 @@
 package dev.hfwebhooks.handler;
 
+import dev.hfwebhooks.flow.Concurrency;
 import dev.hfwebhooks.flow.Filter;
 import dev.hfwebhooks.flow.Flow;
 import java.io.IOException;
@@ -25,9 +26,9 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * A directive is a comment whose first word is {@code @watch}, {@code @domains} or one of the flow
- * control directives ({@code @filter}, see {@link Flow}); other comments, JSDoc tags included, are
- * left alone. {@code @watch} and {@code @filter} may be repeated; {@code @domains} defaults to both
- * domains.
+ * control directives ({@code @filter}, {@code @concurrency}: see {@link Flow}); other comments,
+ * JSDoc tags included, are left alone. {@code @watch} and {@code @filter} may be repeated;
+ * {@code @domains} defaults to both domains.
  */
 public final class Directives {
   /** Only the head of a file is read, so {@code list} stays fast whatever the handlers weigh. */
@@ -44,7 +45,8 @@ public final class Directives {
   private Directives() {}
 
   /** The directive keywords, in lower case. */
-  private static final List<String> KEYWORDS = List.of("@watch", "@domains", "@filter");
+  private static final List<String> KEYWORDS =
+      List.of("@watch", "@domains", "@filter", "@concurrency");
 
   /**
    * What one handler declares: a watch or nothing ({@code watch} and {@code problem} both empty),
@@ -68,7 +70,7 @@ public final class Directives {
     }
   }
 
-  private static final List<String> FLOW_KEYWORDS = List.of("@filter");
+  private static final List<String> FLOW_KEYWORDS = List.of("@filter", "@concurrency");
 
   /** A malformed directive: the file and line it is on, and what is wrong with it. */
   public record Problem(Path file, int line, String what) {
@@ -105,6 +107,7 @@ public final class Directives {
   static Declared parse(HandlerFile file, List<String> lines) {
     List<Watch.Item> items = new ArrayList<>();
     List<Filter> filters = new ArrayList<>();
+    Concurrency concurrency = null;
     List<String> domains = null;
     int domainsLine = 0;
     int count = Math.min(lines.size(), MAX_LINES);
@@ -143,6 +146,12 @@ public final class Directives {
           domainsLine = line;
         } else if (keyword.equals("@filter")) {
           filters.add(flowDirective(line, () -> Filter.parse(rest(text), line)));
+        } else if (keyword.equals("@concurrency")) {
+          if (concurrency != null) {
+            throw new BadDirective(
+                line, "@concurrency is already given on line " + concurrency.line());
+          }
+          concurrency = flowDirective(line, () -> Concurrency.parse(rest(text), line));
         }
       }
       if (domains != null && items.isEmpty()) {
@@ -161,7 +170,8 @@ public final class Directives {
         items.isEmpty()
             ? Optional.empty()
             : Optional.of(new Watch(items, domains != null ? domains : Watch.DOMAINS));
-    return new Declared(file, watch, Optional.empty(), new Flow(filters), declaresFlow);
+    return new Declared(
+        file, watch, Optional.empty(), new Flow(filters, concurrency), declaresFlow);
   }
 
   /** The first word of a directive's text, in lower case. */

@@ -1,7 +1,11 @@
 package dev.hfwebhooks.handler;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hfwebhooks.flow.Concurrency;
+import dev.hfwebhooks.flow.Lanes;
 import dev.hfwebhooks.handler.python.PythonRuntime;
 import dev.hfwebhooks.handler.python.PythonSettings;
+import dev.hfwebhooks.payload.Json;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -32,6 +36,7 @@ public final class Handlers implements AutoCloseable {
   private final ProcessSupervisor processes = new ProcessSupervisor();
   private final JsRuntime js = new JsRuntime();
   private final PythonRuntime python;
+  private final Lanes lanes = new Lanes();
   private volatile Snapshot current;
   private WatchService watcher;
 
@@ -101,6 +106,28 @@ public final class Handlers implements AutoCloseable {
    */
   public Optional<Directives.Declared> declared(String name) {
     return Optional.ofNullable(current.declared().get(name));
+  }
+
+  /**
+   * The lane a delivery of handler {@code name} with {@code body} (a valid payload) runs in, as its
+   * {@code @concurrency} says; null when it runs without limit. Every way a delivery runs in one
+   * server (as it arrives, queued, left by the last server) shares these lanes.
+   */
+  public Lanes.Lane lane(String name, byte[] body) {
+    if (declared(name).map(d -> d.flow().concurrency()).isEmpty()) {
+      return null;
+    }
+    try {
+      return lane(name, Json.MAPPER.readTree(body));
+    } catch (IOException e) {
+      return lane(name, Json.MAPPER.missingNode()); // a journal edited by hand: any lane will do
+    }
+  }
+
+  /** As {@link #lane(String, byte[])}, with the payload read already. */
+  public Lanes.Lane lane(String name, JsonNode payload) {
+    Concurrency concurrency = declared(name).map(d -> d.flow().concurrency()).orElse(null);
+    return concurrency == null ? null : concurrency.lane(lanes, name, payload);
   }
 
   /** The handlers in name order. */

@@ -1,5 +1,6 @@
 package dev.hfwebhooks.journal;
 
+import dev.hfwebhooks.flow.Lanes;
 import dev.hfwebhooks.handler.Outcome;
 import java.time.Duration;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -21,6 +23,10 @@ import java.util.random.RandomGenerator;
  * <p>The queue in memory holds only ids: the journal holds the deliveries, so a backlog costs
  * little memory and survives a restart. Deliveries not started when the queue closes stay {@code
  * queued} in the journal and run at the next start.
+ *
+ * <p>A delivery submitted with a {@link Lanes.Lane} ({@code @concurrency}) waits for its turn in it
+ * before its attempt starts, without holding a worker; each retry waits again, behind those that
+ * came meanwhile.
  */
 public final class DeliveryQueue {
   /** Runs one attempt of a recorded delivery through its handler; never throws. */
@@ -107,7 +113,15 @@ public final class DeliveryQueue {
 
   /** Runs a delivery already recorded as queued, as soon as a worker is free. */
   public void submit(String id) {
-    submit(id, Trigger.RECEIVED);
+    submit(id, Trigger.RECEIVED, null);
+  }
+
+  /**
+   * Runs a delivery already recorded as queued once a worker is free and it has a turn in {@code
+   * lane} (none when null).
+   */
+  public void submit(String id, Lanes.Lane lane) {
+    submit(id, Trigger.RECEIVED, lane);
   }
 
   /**
@@ -116,6 +130,11 @@ public final class DeliveryQueue {
    * it is up, so that no delivery of its own is taken for a leftover.
    */
   public int resume(List<DeliverySummary> left) {
+    return resume(left, d -> null);
+  }
+
+  /** As {@link #resume(List)}, each in the lane {@code lanes} gives it (none for null). */
+  public int resume(List<DeliverySummary> left, Function<DeliverySummary, Lanes.Lane> lanes) {
     for (DeliverySummary delivery : left) {
       log.accept(
           "%s delivery=%s left %s by the last server: running it again"
@@ -123,17 +142,38 @@ public final class DeliveryQueue {
                   delivery.handler(),
                   delivery.id(),
                   delivery.attempts() == 0 ? "queued" : "unfinished"));
-      submit(delivery.id(), Trigger.RECOVERY);
+      submit(delivery.id(), Trigger.RECOVERY, lanes.apply(delivery));
     }
     return left.size();
   }
 
-  private void submit(String id, Trigger trigger) {
+  /**
+   * Takes a turn in the delivery's lane here, in the order deliveries are submitted (oldest first),
+   * and hands the attempt to a worker once it has one: at once, or when the run before it leaves. A
+   * delivery waiting for its turn holds no worker.
+   */
+  private void submit(String id, Trigger trigger, Lanes.Lane lane) {
     outstanding.incrementAndGet();
+    if (lane == null) {
+      execute(() -> attempt(id, trigger, null, null), null);
+      return;
+    }
+    Lanes.Turn turn =
+        lane.tryEnter(later -> execute(() -> attempt(id, trigger, lane, later), later));
+    if (turn != null) {
+      execute(() -> attempt(id, trigger, lane, turn), turn);
+    }
+  }
+
+  /** Hands {@code task} to a worker; closed, it is dropped (the delivery stays queued). */
+  private void execute(Runnable task, Lanes.Turn turn) {
     try {
-      workers.execute(() -> attempt(id, trigger));
+      workers.execute(task);
     } catch (RejectedExecutionException e) {
-      done(); // closed: it stays queued in the journal
+      if (turn != null) {
+        turn.leave();
+      }
+      done();
     }
   }
 
@@ -142,7 +182,7 @@ public final class DeliveryQueue {
     return outstanding.get();
   }
 
-  private void attempt(String id, Trigger trigger) {
+  private void attempt(String id, Trigger trigger, Lanes.Lane lane, Lanes.Turn turn) {
     try {
       if (closing) {
         return; // stays queued in the journal, for the next start
@@ -174,7 +214,7 @@ public final class DeliveryQueue {
         scheduler.schedule(
             delay,
             () -> {
-              submit(id, Trigger.RETRY);
+              submit(id, Trigger.RETRY, lane);
               done();
             });
       } else {
@@ -191,6 +231,9 @@ public final class DeliveryQueue {
       // runs a delivery left queued or running again.
       log.accept("delivery=%s: %s".formatted(id, e.getMessage()));
     } finally {
+      if (turn != null) {
+        turn.leave();
+      }
       done();
     }
   }

@@ -3,6 +3,7 @@ package dev.hfwebhooks.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hfwebhooks.flow.Filter;
 import dev.hfwebhooks.flow.Flow;
+import dev.hfwebhooks.flow.Lanes;
 import dev.hfwebhooks.handler.Delivery;
 import dev.hfwebhooks.handler.DeliveryRunner;
 import dev.hfwebhooks.handler.Directives;
@@ -296,7 +297,7 @@ public final class WebhookServer implements AutoCloseable {
             return null;
           },
           handler);
-      queue.submit(id);
+      queue.submit(id, handlers.lane(handler.name(), json));
       log.info(
           "POST /webhooks/%s 202 %s delivery=%s (queued)"
               .formatted(handler.name(), millis(start), id));
@@ -309,6 +310,44 @@ public final class WebhookServer implements AutoCloseable {
       return;
     }
     int attempt = record(() -> journal.acceptRunning(arrived), handler);
+    Lanes.Lane lane = handlers.lane(handler.name(), json);
+    Lanes.Turn turn = null;
+    if (lane != null) {
+      // Recorded first: a delivery waiting for its turn is not lost if the server dies meanwhile.
+      long waitStart = System.nanoTime();
+      turn = awaitTurn(lane);
+      if (turn == null) {
+        String error =
+            ("%s did not run: it waited %d s for its turn (%s: at most %d at once for %s);"
+                    + " send it again or replay it later")
+                .formatted(
+                    handler.name(),
+                    config.timeout().toSeconds(),
+                    flow.concurrency().describe(),
+                    lane.limit(),
+                    lane.describe());
+        finishWithoutRunning(
+            id,
+            attempt,
+            new AttemptResult(
+                Status.FAILED,
+                null,
+                (System.nanoTime() - waitStart) / 1_000_000,
+                error,
+                null,
+                null));
+        log.info(
+            "POST /webhooks/%s 503 %s delivery=%s (%s)"
+                .formatted(handler.name(), millis(start), id, error));
+        ctx.header(DELIVERY_ID_HEADER, id);
+        send(
+            ctx,
+            503,
+            "application/json",
+            Json.write(Json.object().put("error", error).put("delivery", id)));
+        return;
+      }
+    }
     Delivery delivery =
         new Delivery(
             id,
@@ -317,7 +356,14 @@ public final class WebhookServer implements AutoCloseable {
             arrived.headers(),
             config.timeout(),
             line -> log.handlerLine(handler.name(), line));
-    Outcome outcome = DeliveryRunner.run(handler, delivery);
+    Outcome outcome;
+    try {
+      outcome = DeliveryRunner.run(handler, delivery);
+    } finally {
+      if (turn != null) {
+        turn.leave();
+      }
+    }
     AttemptResult result = AttemptResult.of(outcome);
     try {
       journal.finish(id, attempt, result, result.status());
@@ -361,12 +407,27 @@ public final class WebhookServer implements AutoCloseable {
   private void endWithoutRunning(NewDelivery arrived, Handler handler, AttemptResult result)
       throws HttpError {
     int attempt = record(() -> journal.acceptRunning(arrived), handler);
+    finishWithoutRunning(arrived.id(), attempt, result);
+  }
+
+  private void finishWithoutRunning(String id, int attempt, AttemptResult result) {
     try {
-      journal.finish(arrived.id(), attempt, result, result.status());
+      journal.finish(id, attempt, result, result.status());
     } catch (JournalException e) {
-      log.info(
-          "warning: delivery=%s: its end was not recorded: %s"
-              .formatted(arrived.id(), e.getMessage()));
+      log.info("warning: delivery=%s: its end was not recorded: %s".formatted(id, e.getMessage()));
+    }
+  }
+
+  /**
+   * Waits up to {@code --timeout} for a turn in {@code lane}, as the caller waits for the answer;
+   * null when none came.
+   */
+  private Lanes.Turn awaitTurn(Lanes.Lane lane) {
+    try {
+      return lane.enter(config.timeout());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
     }
   }
 

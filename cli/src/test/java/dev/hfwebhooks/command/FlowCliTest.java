@@ -23,6 +23,7 @@ class FlowCliTest {
       # @watch dataset:acme/customer-reviews
       # @filter repo.type == dataset
       # @filter updatedRefs.ref in refs/heads/main,refs/heads/prod
+      # @concurrency 1 key=repo.name
       echo '{"retraining": true}'
       """;
 
@@ -38,12 +39,14 @@ class FlowCliTest {
         .containsPattern(
             "retrain +POST /webhooks/retrain .* dataset:acme/customer-reviews .*\n"
                 + "    @filter repo.type == dataset\n"
-                + "    @filter updatedRefs.ref in refs/heads/main,refs/heads/prod\n");
+                + "    @filter updatedRefs.ref in refs/heads/main,refs/heads/prod\n"
+                + "    @concurrency 1 key=repo.name\n");
     assertThat(json.out())
         .contains(
             "\"filters\":[{\"path\":\"repo.type\",\"op\":\"==\",\"values\":[\"dataset\"],"
                 + "\"line\":4},{\"path\":\"updatedRefs.ref\",\"op\":\"in\",\"values\":"
-                + "[\"refs/heads/main\",\"refs/heads/prod\"],\"line\":5}]");
+                + "[\"refs/heads/main\",\"refs/heads/prod\"],\"line\":5}],"
+                + "\"concurrency\":{\"limit\":1,\"key\":\"repo.name\",\"line\":6}");
   }
 
   @Test

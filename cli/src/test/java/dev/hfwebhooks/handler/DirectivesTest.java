@@ -124,6 +124,26 @@ class DirectivesTest {
     assertThat(declared.problem()).isEmpty();
   }
 
+  @Test
+  void flowControlIsReadWithItsLines() {
+    Directives.Declared declared =
+        read(
+            "flow.sh",
+            """
+            #!/bin/sh
+            # @watch dataset:acme/reviews
+            # @filter updatedRefs.ref == refs/heads/main
+            # @concurrency 2 key=repo.name
+            """);
+
+    assertThat(declared.problem()).isEmpty();
+    assertThat(declared.flow().describe())
+        .containsExactly(
+            "@filter updatedRefs.ref == refs/heads/main", "@concurrency 2 key=repo.name");
+    assertThat(declared.flow().filters().getFirst().line()).isEqualTo(3);
+    assertThat(declared.flow().concurrency().line()).isEqualTo(4);
+  }
+
   static Stream<Arguments> malformed() {
     return Stream.of(
         Arguments.of(
@@ -217,7 +237,31 @@ class DirectivesTest {
             1,
             "\"repo..name\" is not a path: write field names joined by dots, e.g. repo.name"),
         Arguments.of(
-            "// @filter event.action in ,", 1, "@filter ... in needs values separated by commas"));
+            "// @filter event.action in ,", 1, "@filter ... in needs values separated by commas"),
+        Arguments.of(
+            "# @concurrency",
+            1,
+            "@concurrency needs how many runs at once, e.g. @concurrency 1 key=repo.name"),
+        Arguments.of(
+            "# @concurrency 0",
+            1,
+            "\"0\" is not a number of runs from 1 to 1000, e.g. @concurrency 1 key=repo.name"),
+        Arguments.of(
+            "# @concurrency one key=repo.name",
+            1,
+            "\"one\" is not a number of runs from 1 to 1000, e.g. @concurrency 1 key=repo.name"),
+        Arguments.of(
+            "# @concurrency 1 per=repo.name",
+            1,
+            "\"per=repo.name\": @concurrency takes a number and key=PATH only, e.g. @concurrency 1"
+                + " key=repo.name"),
+        Arguments.of(
+            "# @concurrency 1 key=repo.nam",
+            1,
+            "\"repo.nam\" can never be in a v3 payload: repo has no field \"nam\" (it has"
+                + " headSha, id, name, owner, private, subdomain, tags, type, url)"),
+        Arguments.of(
+            "# @concurrency 1\n# @concurrency 2", 2, "@concurrency is already given on line 1"));
   }
 
   @ParameterizedTest
