@@ -41,7 +41,8 @@ final class DeliveriesCommand implements Callable<Integer> {
       names = "--status",
       paramLabel = "STATUS",
       description =
-          "Only those queued, running, succeeded, failed, timed_out or filtered (by @filter).")
+          "Only those queued, running, succeeded, failed, timed_out, filtered (by @filter),"
+              + " debounced or superseded (by @debounce).")
   String status;
 
   @Option(
@@ -130,8 +131,21 @@ final class DeliveriesCommand implements Callable<Integer> {
     }
     // A NOTE column only when a delivery has one (why it was filtered), so the usual table stays.
     boolean notes = deliveries.stream().anyMatch(d -> d.note() != null);
+    // As wide as timed_out, or superseded when one is listed.
+    int status = 9;
+    for (DeliverySummary d : deliveries) {
+      status = Math.max(status, d.status().label().length());
+    }
     String format =
-        "%-" + id + "s  %-20s  %-" + name + "s  %-9s  %8s  %8s" + (notes ? "  %s" : "%s") + "%n";
+        "%-"
+            + id
+            + "s  %-20s  %-"
+            + name
+            + "s  %-"
+            + status
+            + "s  %8s  %8s"
+            + (notes ? "  %s" : "%s")
+            + "%n";
     out.printf(
         format, "ID", "RECEIVED", "HANDLER", "STATUS", "ATTEMPTS", "DURATION", notes ? "NOTE" : "");
     for (DeliverySummary d : deliveries) {

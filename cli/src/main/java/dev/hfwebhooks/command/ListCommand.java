@@ -2,6 +2,7 @@ package dev.hfwebhooks.command;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hfwebhooks.flow.Debounce;
 import dev.hfwebhooks.flow.Filter;
 import dev.hfwebhooks.flow.Flow;
 import dev.hfwebhooks.handler.Directives;
@@ -118,6 +119,16 @@ final class ListCommand implements Callable<Integer> {
         f.values().forEach(filter.putArray("values")::add);
         filter.put("line", f.line());
       }
+    }
+    if (flow.debounce() != null) {
+      ObjectNode debounce =
+          item.putObject("debounce")
+              .put("window", Debounce.text(flow.debounce().window()))
+              .put("key", flow.debounce().key().text());
+      if (flow.debounce().max() != null) {
+        debounce.put("max", Debounce.text(flow.debounce().max()));
+      }
+      debounce.put("line", flow.debounce().line());
     }
     if (flow.concurrency() != null) {
       ObjectNode concurrency =

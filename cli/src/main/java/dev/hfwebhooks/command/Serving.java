@@ -1,5 +1,6 @@
 package dev.hfwebhooks.command;
 
+import dev.hfwebhooks.flow.Debounce;
 import dev.hfwebhooks.handler.Directives;
 import dev.hfwebhooks.handler.HandlerFile;
 import dev.hfwebhooks.handler.HandlerScan;
@@ -14,6 +15,7 @@ import dev.hfwebhooks.hub.WebhookSpec;
 import dev.hfwebhooks.journal.DataDir;
 import dev.hfwebhooks.journal.DeliveryQueue;
 import dev.hfwebhooks.journal.DeliverySummary;
+import dev.hfwebhooks.journal.HeldDeliveries;
 import dev.hfwebhooks.journal.Journal;
 import dev.hfwebhooks.journal.JournalException;
 import dev.hfwebhooks.journal.RecordedRun;
@@ -111,6 +113,9 @@ final class Serving {
     List<Directives.Declared> declared = register ? HubSetup.directives(scan) : List.of();
     HubClient hub = register ? HubSetup.connect(environment) : null;
     ServerLog log = new ServerLog(out);
+    if (dataDir == null) {
+      refuseDebounceWithoutJournal(scan);
+    }
     Recording recording = dataDir == null ? Recording.NONE : openJournal(dataDir, retention);
     Handlers handlers = new Handlers(scan, python);
     handlers.logWorkersTo(log::handlerLine);
@@ -145,9 +150,18 @@ final class Serving {
         log.info("warning: cannot run what the last server left unfinished: " + e.getMessage());
       }
     }
+    HeldDeliveries held =
+        queue == null
+            ? null
+            : HeldDeliveries.toQueue(
+                recording.journal(),
+                queue,
+                handlers,
+                DeliveryQueue.Scheduler.thread("hf-webhooks-debounce"),
+                log::info);
     WebhookServer server;
     try {
-      server = start(config, handlers, recording.journal(), async ? queue : null, log);
+      server = start(config, handlers, recording.journal(), async ? queue : null, held, log);
     } catch (RuntimeException e) {
       recording.close();
       if (hub != null) {
@@ -169,6 +183,13 @@ final class Serving {
               d ->
                   journal.find(d.id()).map(r -> handlers.lane(r.handler(), r.body())).orElse(null));
       log.info(recovered + " deliveries left unfinished by the last server: running them.");
+    }
+    if (held != null) {
+      try {
+        held.resume();
+      } catch (JournalException e) {
+        log.info("warning: cannot schedule the deliveries @debounce holds: " + e.getMessage());
+      }
     }
 
     Tunnel tunnel = null;
@@ -361,10 +382,31 @@ final class Serving {
             : "");
   }
 
+  /**
+   * {@code @debounce} keeps held deliveries in the journal: without one, a handler that declares it
+   * is an error at start, as a malformed directive is.
+   */
+  private static void refuseDebounceWithoutJournal(HandlerScan scan) {
+    for (HandlerFile file : scan.handlers()) {
+      Debounce debounce = Directives.read(file).flow().debounce();
+      if (debounce != null) {
+        throw UserError.usage(
+            "%s line %d: @debounce needs the journal, which keeps held deliveries across"
+                    .formatted(file.path(), debounce.line())
+                + " restarts: serve without --no-journal");
+      }
+    }
+  }
+
   private static WebhookServer start(
-      ServerConfig config, Handlers handlers, Journal journal, DeliveryQueue queue, ServerLog log) {
+      ServerConfig config,
+      Handlers handlers,
+      Journal journal,
+      DeliveryQueue queue,
+      HeldDeliveries held,
+      ServerLog log) {
     try {
-      return WebhookServer.start(config, handlers, journal, queue, log);
+      return WebhookServer.start(config, handlers, journal, queue, held, log);
     } catch (RuntimeException e) {
       handlers.close();
       for (Throwable t = e; t != null; t = t.getCause()) {

@@ -6,14 +6,16 @@ import java.util.Optional;
 
 /**
  * The flow control a handler file declares in its head comment: which deliveries it takes
- * ({@code @filter}) and how many of them run at once ({@code @concurrency}).
+ * ({@code @filter}), which of a burst run ({@code @debounce}) and how many of them run at once
+ * ({@code @concurrency}).
  *
  * @param filters every {@code @filter} line, which must all hold
  * @param concurrency its {@code @concurrency}, or null for no limit
+ * @param debounce its {@code @debounce}, or null: each delivery runs
  */
-public record Flow(List<Filter> filters, Concurrency concurrency) {
+public record Flow(List<Filter> filters, Concurrency concurrency, Debounce debounce) {
   /** A handler that declares nothing: every delivery runs as it comes. */
-  public static final Flow NONE = new Flow(List.of(), null);
+  public static final Flow NONE = new Flow(List.of(), null, null);
 
   public Flow {
     filters = List.copyOf(filters);
@@ -21,7 +23,7 @@ public record Flow(List<Filter> filters, Concurrency concurrency) {
 
   /** Whether a delivery needs its payload read as JSON to be let through. */
   public boolean readsPayload() {
-    return !filters.isEmpty() || concurrency != null;
+    return !filters.isEmpty() || concurrency != null || debounce != null;
   }
 
   /** The first filter {@code payload} fails, or empty when it passes them all. */
@@ -33,6 +35,9 @@ public record Flow(List<Filter> filters, Concurrency concurrency) {
   public List<String> describe() {
     List<String> lines = new java.util.ArrayList<>();
     filters.forEach(f -> lines.add("@filter " + f.text()));
+    if (debounce != null) {
+      lines.add(debounce.describe());
+    }
     if (concurrency != null) {
       lines.add(concurrency.describe());
     }

@@ -1,6 +1,7 @@
 package dev.hfwebhooks.handler;
 
 import dev.hfwebhooks.flow.Concurrency;
+import dev.hfwebhooks.flow.Debounce;
 import dev.hfwebhooks.flow.Filter;
 import dev.hfwebhooks.flow.Flow;
 import java.io.IOException;
@@ -26,9 +27,9 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * A directive is a comment whose first word is {@code @watch}, {@code @domains} or one of the flow
- * control directives ({@code @filter}, {@code @concurrency}: see {@link Flow}); other comments,
- * JSDoc tags included, are left alone. {@code @watch} and {@code @filter} may be repeated;
- * {@code @domains} defaults to both domains.
+ * control directives ({@code @filter}, {@code @debounce}, {@code @concurrency}: see {@link Flow});
+ * other comments, JSDoc tags included, are left alone. {@code @watch} and {@code @filter} may be
+ * repeated; {@code @domains} defaults to both domains.
  */
 public final class Directives {
   /** Only the head of a file is read, so {@code list} stays fast whatever the handlers weigh. */
@@ -46,7 +47,7 @@ public final class Directives {
 
   /** The directive keywords, in lower case. */
   private static final List<String> KEYWORDS =
-      List.of("@watch", "@domains", "@filter", "@concurrency");
+      List.of("@watch", "@domains", "@filter", "@concurrency", "@debounce");
 
   /**
    * What one handler declares: a watch or nothing ({@code watch} and {@code problem} both empty),
@@ -70,7 +71,7 @@ public final class Directives {
     }
   }
 
-  private static final List<String> FLOW_KEYWORDS = List.of("@filter", "@concurrency");
+  private static final List<String> FLOW_KEYWORDS = List.of("@filter", "@concurrency", "@debounce");
 
   /** A malformed directive: the file and line it is on, and what is wrong with it. */
   public record Problem(Path file, int line, String what) {
@@ -108,6 +109,7 @@ public final class Directives {
     List<Watch.Item> items = new ArrayList<>();
     List<Filter> filters = new ArrayList<>();
     Concurrency concurrency = null;
+    Debounce debounce = null;
     List<String> domains = null;
     int domainsLine = 0;
     int count = Math.min(lines.size(), MAX_LINES);
@@ -152,6 +154,11 @@ public final class Directives {
                 line, "@concurrency is already given on line " + concurrency.line());
           }
           concurrency = flowDirective(line, () -> Concurrency.parse(rest(text), line));
+        } else if (keyword.equals("@debounce")) {
+          if (debounce != null) {
+            throw new BadDirective(line, "@debounce is already given on line " + debounce.line());
+          }
+          debounce = flowDirective(line, () -> Debounce.parse(rest(text), line));
         }
       }
       if (domains != null && items.isEmpty()) {
@@ -171,7 +178,7 @@ public final class Directives {
             ? Optional.empty()
             : Optional.of(new Watch(items, domains != null ? domains : Watch.DOMAINS));
     return new Declared(
-        file, watch, Optional.empty(), new Flow(filters, concurrency), declaresFlow);
+        file, watch, Optional.empty(), new Flow(filters, concurrency, debounce), declaresFlow);
   }
 
   /** The first word of a directive's text, in lower case. */

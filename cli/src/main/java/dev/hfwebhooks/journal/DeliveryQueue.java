@@ -45,9 +45,14 @@ public final class DeliveryQueue {
 
     /** A scheduler thread of its own. */
     static Scheduler thread() {
+      return thread("hf-webhooks-retry");
+    }
+
+    /** A scheduler thread of its own, named {@code name}. */
+    static Scheduler thread(String name) {
       ScheduledExecutorService executor =
           Executors.newSingleThreadScheduledExecutor(
-              Thread.ofPlatform().daemon().name("hf-webhooks-retry").factory());
+              Thread.ofPlatform().daemon().name(name).factory());
       return new Scheduler() {
         @Override
         public void schedule(Duration delay, Runnable task) {

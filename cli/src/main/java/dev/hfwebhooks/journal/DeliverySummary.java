@@ -29,7 +29,9 @@ public record DeliverySummary(
    * for the others, whose error line is private (it may quote the handler's output).
    */
   public String note() {
-    return status == Status.FILTERED ? error : null;
+    return status == Status.FILTERED || status == Status.DEBOUNCED || status == Status.SUPERSEDED
+        ? error
+        : null;
   }
 
   /**
@@ -37,8 +39,12 @@ public record DeliverySummary(
    * null when it ran.
    */
   public String replayNote() {
-    return status == Status.FILTERED
-        ? "it was filtered when it arrived (%s); replay runs it anyway".formatted(error)
-        : null;
+    return switch (status) {
+      case FILTERED ->
+          "it was filtered when it arrived (%s); replay runs it anyway".formatted(error);
+      case SUPERSEDED -> "it was %s; replay runs it anyway".formatted(error);
+      case DEBOUNCED -> "it is %s; replay runs it now, and then not again".formatted(error);
+      default -> null;
+    };
   }
 }

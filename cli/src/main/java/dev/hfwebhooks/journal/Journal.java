@@ -1,5 +1,7 @@
 package dev.hfwebhooks.journal;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -50,6 +52,39 @@ public interface Journal extends AutoCloseable {
    * delivery, oldest first. Only one server may call this on one journal at a time.
    */
   List<DeliverySummary> recover();
+
+  /**
+   * A delivery {@code @debounce} holds: when it runs unless a later one replaces it, and the one it
+   * replaced, if any.
+   */
+  record Held(Instant due, String superseded) {}
+
+  /**
+   * Records {@code delivery} as {@code debounced}, held until {@code wait} after it arrived, or
+   * {@code max} after the first delivery of its burst, whichever comes first. The delivery of the
+   * same handler and {@code key} held until now, if any, becomes {@code superseded} by it, and so
+   * do those that one had replaced: they all point at the one that will run. Synced, as {@link
+   * #enqueue} is.
+   */
+  default Held hold(NewDelivery delivery, String key, Duration wait, Duration max) {
+    throw new JournalException("@debounce needs the journal: " + location());
+  }
+
+  /**
+   * Queues a held delivery whose time came, if it is still held (not replaced, nor replayed);
+   * whether it was.
+   */
+  default boolean release(String id) {
+    return false;
+  }
+
+  /** A held delivery, and when it is due. */
+  record Pending(String id, String handler, Instant due) {}
+
+  /** The deliveries held now, soonest due first: what a new server schedules again. */
+  default List<Pending> held() {
+    return List.of();
+  }
 
   /** One delivery by its id, or by a prefix of it that matches only one. */
   Optional<DeliveryRecord> find(String id);

@@ -84,8 +84,8 @@ public final class SqliteJournal implements Journal {
 
   /**
    * Format 2 added log_applied, for the write-ahead log; format 3 moved a delivery's latest attempt
-   * into its row; format 4 has the statuses of flow control ({@code filtered}), which an earlier
-   * version could not read.
+   * into its row; format 4 has flow control: the statuses {@code filtered}, {@code debounced} and
+   * {@code superseded}, which an earlier version could not read, and what {@code @debounce} keeps.
    */
   private static final int SCHEMA_VERSION = 4;
 
@@ -97,6 +97,15 @@ public final class SqliteJournal implements Journal {
         log_offset     INTEGER NOT NULL   -- the offset after it in that file
       );
       INSERT INTO log_applied VALUES (0, 0);
+      """;
+
+  /** What a delivery held by {@code @debounce} needs: its key, when it is due, what replaced it. */
+  private static final String DEBOUNCE_COLUMNS =
+      """
+      ALTER TABLE deliveries ADD COLUMN debounce_key TEXT;
+      ALTER TABLE deliveries ADD COLUMN burst_started INTEGER;
+      ALTER TABLE deliveries ADD COLUMN due INTEGER;
+      ALTER TABLE deliveries ADD COLUMN superseded_by TEXT;
       """;
 
   /** From format 2: each delivery's latest attempt moves into its row. */
@@ -130,7 +139,11 @@ public final class SqliteJournal implements Journal {
         stderr      TEXT,
         attempt_trigger TEXT,             -- null before the first attempt
         attempt_started INTEGER,
-        attempt_status  TEXT              -- running, succeeded, failed, timed_out
+        attempt_status  TEXT,             -- running, succeeded, failed, timed_out
+        debounce_key    TEXT,             -- @debounce: the key value of a held delivery
+        burst_started   INTEGER,          -- when the first delivery of its burst arrived
+        due             INTEGER,          -- when it runs, unless a later one replaces it
+        superseded_by   TEXT              -- the delivery that ran instead of this one
       );
       -- Every attempt but a delivery's latest, which its row holds: most deliveries have one
       -- attempt, and a row less to insert and delete costs less than the join it saves.
@@ -478,6 +491,9 @@ public final class SqliteJournal implements Journal {
           if (version < 3) {
             executeAll(s, LATEST_ATTEMPT_IN_ROW);
           }
+          if (version < 4) {
+            executeAll(s, DEBOUNCE_COLUMNS);
+          }
           s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
         }
       }
@@ -523,7 +539,7 @@ public final class SqliteJournal implements Journal {
             ? "seq < coalesce((SELECT seq FROM deliveries WHERE received >= ?1 ORDER BY seq"
                 + " LIMIT 1), (SELECT max(seq) + 1 FROM deliveries))"
             : "seq <= (SELECT max(seq) FROM deliveries) - ?1";
-    String removed = old + " AND status NOT IN ('queued', 'running')";
+    String removed = old + " AND status NOT IN ('queued', 'running', 'debounced')";
     long bound =
         retention.age() != null
             ? Instant.now().minus(retention.age()).toEpochMilli()
@@ -566,6 +582,90 @@ public final class SqliteJournal implements Journal {
         sql -> {
           insert(sql, delivery, null, null, null, false);
           return null;
+        });
+  }
+
+  @Override
+  public Held hold(NewDelivery delivery, String key, Duration wait, Duration max) {
+    return write(
+        true,
+        true,
+        sql -> {
+          PreparedStatement pending =
+              sql.prepare(
+                  "SELECT id, burst_started FROM deliveries WHERE status = 'debounced'"
+                      + " AND handler = ? AND debounce_key = ?");
+          pending.setString(1, delivery.handler());
+          pending.setString(2, key);
+          String superseded = null;
+          long burst = delivery.received().toEpochMilli();
+          try (ResultSet rs = pending.executeQuery()) {
+            if (rs.next()) {
+              superseded = rs.getString(1);
+              burst = rs.getLong(2);
+            }
+          }
+          Instant due =
+              Instant.ofEpochMilli(
+                  Math.min(
+                      delivery.received().plus(wait).toEpochMilli(),
+                      Instant.ofEpochMilli(burst).plus(max).toEpochMilli()));
+          if (superseded != null) {
+            PreparedStatement replace =
+                sql.prepare(
+                    "UPDATE deliveries SET status = 'superseded', superseded_by = ?1, due = NULL,"
+                        + " error = ?2 WHERE id = ?3 OR superseded_by = ?3");
+            replace.setString(1, delivery.id());
+            replace.setString(2, "superseded by " + delivery.id() + " (@debounce)");
+            replace.setString(3, superseded);
+            replace.executeUpdate();
+          }
+          insert(sql, delivery, null, null, null, false);
+          PreparedStatement held =
+              sql.prepare(
+                  "UPDATE deliveries SET status = 'debounced', debounce_key = ?, burst_started = ?,"
+                      + " due = ?, error = ? WHERE id = ?");
+          held.setString(1, key);
+          held.setLong(2, burst);
+          held.setLong(3, due.toEpochMilli());
+          held.setString(4, "held by @debounce until " + due);
+          held.setString(5, delivery.id());
+          held.executeUpdate();
+          return new Held(due, superseded);
+        });
+  }
+
+  @Override
+  public boolean release(String id) {
+    return write(
+        false,
+        false,
+        sql -> {
+          PreparedStatement release =
+              sql.prepare(
+                  "UPDATE deliveries SET status = 'queued', error = NULL"
+                      + " WHERE id = ? AND status = 'debounced'");
+          release.setString(1, id);
+          return release.executeUpdate() > 0;
+        });
+  }
+
+  @Override
+  public List<Pending> held() {
+    return read(
+        sql -> {
+          PreparedStatement p =
+              sql.prepare(
+                  "SELECT id, handler, due FROM deliveries WHERE status = 'debounced' ORDER BY due");
+          List<Pending> pending = new ArrayList<>();
+          try (ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              pending.add(
+                  new Pending(
+                      rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3))));
+            }
+          }
+          return pending;
         });
   }
 

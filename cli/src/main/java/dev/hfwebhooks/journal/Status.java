@@ -12,7 +12,11 @@ public enum Status {
   FAILED,
   TIMED_OUT,
   /** Failed one of its handler's {@code @filter} lines, so the handler did not run. */
-  FILTERED;
+  FILTERED,
+  /** Held by its handler's {@code @debounce} until its window ends, then queued. */
+  DEBOUNCED,
+  /** Held by {@code @debounce}, then replaced by a later delivery of its burst, which ran. */
+  SUPERSEDED;
 
   /** The name users see and type: {@code queued}, {@code timed_out}. */
   public String label() {
@@ -21,7 +25,7 @@ public enum Status {
 
   /** Whether the delivery is done with: no attempt will follow unless it is replayed. */
   public boolean isFinal() {
-    return this != QUEUED && this != RUNNING;
+    return this != QUEUED && this != RUNNING && this != DEBOUNCED;
   }
 
   /** Reads a label; an unknown one names the valid ones. */

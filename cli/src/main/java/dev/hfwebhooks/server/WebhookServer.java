@@ -1,6 +1,7 @@
 package dev.hfwebhooks.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hfwebhooks.flow.Debounce;
 import dev.hfwebhooks.flow.Filter;
 import dev.hfwebhooks.flow.Flow;
 import dev.hfwebhooks.flow.Lanes;
@@ -14,6 +15,7 @@ import dev.hfwebhooks.journal.AttemptResult;
 import dev.hfwebhooks.journal.DeliveryQueue;
 import dev.hfwebhooks.journal.DeliveryRecord;
 import dev.hfwebhooks.journal.DeliverySummary;
+import dev.hfwebhooks.journal.HeldDeliveries;
 import dev.hfwebhooks.journal.Journal;
 import dev.hfwebhooks.journal.JournalException;
 import dev.hfwebhooks.journal.NewDelivery;
@@ -77,6 +79,7 @@ public final class WebhookServer implements AutoCloseable {
   private final ServerLog log;
   private final Journal journal;
   private final DeliveryQueue queue;
+  private final HeldDeliveries held;
   private final SecretCheck secret;
 
   /** The checks of secrets that handlers' own code sets, by secret (few, and never removed). */
@@ -98,8 +101,14 @@ public final class WebhookServer implements AutoCloseable {
   static final int MAX_LIST = 200;
 
   private WebhookServer(
-      ServerConfig config, Handlers handlers, Journal journal, DeliveryQueue queue, ServerLog log) {
+      ServerConfig config,
+      Handlers handlers,
+      Journal journal,
+      DeliveryQueue queue,
+      HeldDeliveries held,
+      ServerLog log) {
     this.config = config;
+    this.held = held;
     this.publicUrl = config.publicUrl();
     this.handlers = handlers;
     this.journal = journal;
@@ -148,7 +157,22 @@ public final class WebhookServer implements AutoCloseable {
    */
   public static WebhookServer start(
       ServerConfig config, Handlers handlers, Journal journal, DeliveryQueue queue, ServerLog log) {
-    WebhookServer server = new WebhookServer(config, handlers, journal, queue, log);
+    return start(config, handlers, journal, queue, null, log);
+  }
+
+  /**
+   * As {@link #start(ServerConfig, Handlers, Journal, DeliveryQueue, ServerLog)}, holding the
+   * deliveries of {@code @debounce} handlers in {@code held} (null without a journal: such a
+   * handler's deliveries then fail).
+   */
+  public static WebhookServer start(
+      ServerConfig config,
+      Handlers handlers,
+      Journal journal,
+      DeliveryQueue queue,
+      HeldDeliveries held,
+      ServerLog log) {
+    WebhookServer server = new WebhookServer(config, handlers, journal, queue, held, log);
     server.app.start();
     return server;
   }
@@ -290,6 +314,11 @@ public final class WebhookServer implements AutoCloseable {
               Json.object().put("status", "filtered").put("delivery", id).put("filter", line)));
       return;
     }
+    Debounce debounce = flow.debounce();
+    if (debounce != null) {
+      hold(ctx, handler, arrived, debounce, json, declared, start);
+      return;
+    }
     if (queue != null) {
       record(
           () -> {
@@ -397,6 +426,53 @@ public final class WebhookServer implements AutoCloseable {
           "application/json",
           Json.write(Json.object().put("error", outcome.error()).put("delivery", id)));
     }
+  }
+
+  /**
+   * Holds a delivery for {@code @debounce} and answers 202: it runs when its window ends, unless a
+   * later one of its burst replaces it.
+   */
+  private void hold(
+      Context ctx,
+      Handler handler,
+      NewDelivery arrived,
+      Debounce debounce,
+      JsonNode json,
+      Directives.Declared declared,
+      long start)
+      throws HttpError {
+    String id = arrived.id();
+    if (held == null) {
+      String error =
+          "%s line %d: @debounce needs the journal, which keeps held deliveries across restarts:"
+                  .formatted(declared.file().path(), debounce.line())
+              + " serve without --no-journal";
+      throw new HttpError(500, error);
+    }
+    Journal.Held h =
+        record(
+            () ->
+                held.hold(
+                    arrived, debounce.keyOf(json), debounce.window(), debounce.maxOrUnbounded()),
+            handler);
+    log.info(
+        "POST /webhooks/%s 202 %s delivery=%s (debounced until %s%s)"
+            .formatted(
+                handler.name(),
+                millis(start),
+                id,
+                h.due(),
+                h.superseded() == null ? "" : "; supersedes " + h.superseded()));
+    ctx.header(DELIVERY_ID_HEADER, id);
+    send(
+        ctx,
+        202,
+        "application/json",
+        Json.write(
+            Json.object()
+                .put("status", "debounced")
+                .put("delivery", id)
+                .put("due", h.due().toString())));
   }
 
   /**

@@ -134,4 +134,55 @@ class FlowCliTest {
         .contains("answer: {\"retraining\":true}")
         .endsWith("2 of 2 handlers succeeded.\n");
   }
+
+  @Test
+  void serveRefusesADebouncedHandlerWithoutAJournalAndListShowsTheDebounce() {
+    Path file =
+        write(
+            handlers, "batch.sh", "#!/bin/sh\n# @debounce 30s key=repo.name max=10m\necho '{}'\n");
+
+    Run serve = CliTest.run("serve", "--port", "0", "--dir", handlers.toString(), "--no-journal");
+    Run json = CliTest.run("list", "--dir", handlers.toString(), "--json");
+
+    assertThat(serve.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(serve.err())
+        .isEqualTo(
+            "error: "
+                + file
+                + " line 2: @debounce needs the journal, which keeps held deliveries across"
+                + " restarts: serve without --no-journal\n");
+    assertThat(json.out())
+        .contains(
+            "\"debounce\":{\"window\":\"30s\",\"key\":\"repo.name\",\"max\":\"10m\",\"line\":2}");
+  }
+
+  @Test
+  void deliveriesListsSupersededOnesWithTheOneThatRan() throws Exception {
+    write(handlers, "batch.sh", "#!/bin/sh\n# @debounce 1h\necho '{}'\n");
+    String[] ids = new String[2];
+    ServerHarness.test(
+        handlers,
+        Recording.journal(data),
+        server -> {
+          for (int i = 0; i < 2; i++) {
+            ids[i] =
+                server
+                    .post("batch", payload("model-repo-content-update.json"))
+                    .headers()
+                    .firstValue("X-Delivery-Id")
+                    .orElseThrow();
+          }
+        });
+
+    Run superseded =
+        CliTest.run("deliveries", "--data-dir", data.toString(), "--status", "superseded");
+    Run held = CliTest.run("deliveries", "--data-dir", data.toString(), "--status", "debounced");
+
+    assertThat(superseded.out())
+        .contains(ids[0] + "  ")
+        .contains("superseded         0         -  superseded by " + ids[1] + " (@debounce)");
+    assertThat(held.out())
+        .contains(ids[1])
+        .contains("debounced         0         -  held by @debounce until ");
+  }
 }

@@ -261,7 +261,7 @@ class JournalCliTest {
     assertThat(status.err())
         .isEqualTo(
             "error: --status: unknown status \"exploded\": use one of queued, running, succeeded,"
-                + " failed, timed_out, filtered\n");
+                + " failed, timed_out, filtered, debounced, superseded\n");
     assertThat(limit.err()).isEqualTo("error: --limit must be at least 1, not 0\n");
     assertThat(keep.err())
         .isEqualTo(

@@ -134,12 +134,16 @@ class DirectivesTest {
             # @watch dataset:acme/reviews
             # @filter updatedRefs.ref == refs/heads/main
             # @concurrency 2 key=repo.name
+            # @debounce 90s max=2h
             """);
 
     assertThat(declared.problem()).isEmpty();
     assertThat(declared.flow().describe())
         .containsExactly(
-            "@filter updatedRefs.ref == refs/heads/main", "@concurrency 2 key=repo.name");
+            "@filter updatedRefs.ref == refs/heads/main",
+            "@debounce 90s key=repo.name max=2h",
+            "@concurrency 2 key=repo.name");
+    assertThat(declared.flow().debounce().window()).isEqualTo(java.time.Duration.ofSeconds(90));
     assertThat(declared.flow().filters().getFirst().line()).isEqualTo(3);
     assertThat(declared.flow().concurrency().line()).isEqualTo(4);
   }
@@ -261,7 +265,37 @@ class DirectivesTest {
             "\"repo.nam\" can never be in a v3 payload: repo has no field \"nam\" (it has"
                 + " headSha, id, name, owner, private, subdomain, tags, type, url)"),
         Arguments.of(
-            "# @concurrency 1\n# @concurrency 2", 2, "@concurrency is already given on line 1"));
+            "# @concurrency 1\n# @concurrency 2", 2, "@concurrency is already given on line 1"),
+        Arguments.of(
+            "# @debounce",
+            1,
+            "@debounce needs how long to wait, e.g. @debounce 30s key=repo.name max=10m"),
+        Arguments.of(
+            "# @debounce soon",
+            1,
+            "\"soon\" is not a duration: write it like 500ms, 30s, 10m or 1h"),
+        Arguments.of(
+            "# @debounce 0s", 1, "\"0s\" is not a duration: write it like 500ms, 30s, 10m or 1h"),
+        Arguments.of(
+            "# @debounce 30s max=1d",
+            1,
+            "\"1d\" is not a duration: write it like 500ms, 30s, 10m or 1h"),
+        Arguments.of(
+            "# @debounce 1m max=30s",
+            1,
+            "max=30s is shorter than the wait of 1m: make it longer, or leave it out"),
+        Arguments.of(
+            "# @debounce 30s by=repo.name",
+            1,
+            "\"by=repo.name\": @debounce takes a duration, key=PATH and max=DURATION only, e.g."
+                + " @debounce 30s key=repo.name max=10m"),
+        Arguments.of(
+            "# @debounce 30s key=repository.name",
+            1,
+            "\"repository.name\" can never be in a v3 payload: the payload has no field"
+                + " \"repository\" (it has comment, discussion, event, movedTo, repo, updatedConfig,"
+                + " updatedRefs, webhook)"),
+        Arguments.of("# @debounce 30s\n# @debounce 1m", 2, "@debounce is already given on line 1"));
   }
 
   @ParameterizedTest

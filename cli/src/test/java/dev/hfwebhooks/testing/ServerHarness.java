@@ -3,6 +3,7 @@ package dev.hfwebhooks.testing;
 import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.journal.DataDir;
 import dev.hfwebhooks.journal.DeliveryQueue;
+import dev.hfwebhooks.journal.HeldDeliveries;
 import dev.hfwebhooks.journal.Journal;
 import dev.hfwebhooks.journal.RecordedRun;
 import dev.hfwebhooks.journal.Retention;
@@ -33,6 +34,7 @@ public final class ServerHarness implements AutoCloseable {
   private final Handlers handlers;
   private final Journal journal;
   private final DeliveryQueue queue;
+  private final HeldDeliveries held;
   private final WebhookServer server;
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -44,23 +46,36 @@ public final class ServerHarness implements AutoCloseable {
    * @param async answer 202 and run deliveries on the queue
    * @param retries the retry policy of the queue
    * @param keep the journal's retention
+   * @param holds what schedules the release of deliveries {@code @debounce} holds, or null for a
+   *     thread, as serve has
    */
-  public record Recording(Path dataDir, boolean async, RetryPolicy retries, Retention keep) {
-    public static final Recording NONE = new Recording(null, false, null, null);
+  public record Recording(
+      Path dataDir,
+      boolean async,
+      RetryPolicy retries,
+      Retention keep,
+      DeliveryQueue.Scheduler holds) {
+    public static final Recording NONE = new Recording(null, false, null, null, null);
 
     /** Synchronous serve with a journal in {@code dataDir}. */
     public static Recording journal(Path dataDir) {
-      return new Recording(dataDir, false, RetryPolicy.of(0, Duration.ZERO), Retention.DEFAULT);
+      return new Recording(
+          dataDir, false, RetryPolicy.of(0, Duration.ZERO), Retention.DEFAULT, null);
     }
 
     /** serve --async with a journal in {@code dataDir}, retrying quickly. */
     public static Recording async(Path dataDir, int retries) {
       return new Recording(
-          dataDir, true, RetryPolicy.of(retries, Duration.ofMillis(20)), Retention.DEFAULT);
+          dataDir, true, RetryPolicy.of(retries, Duration.ofMillis(20)), Retention.DEFAULT, null);
     }
 
     public Recording keep(Retention retention) {
-      return new Recording(dataDir, async, retries, retention);
+      return new Recording(dataDir, async, retries, retention, holds);
+    }
+
+    /** Releases held deliveries with {@code scheduler}. */
+    public Recording holds(DeliveryQueue.Scheduler scheduler) {
+      return new Recording(dataDir, async, retries, keep, scheduler);
     }
   }
 
@@ -72,6 +87,7 @@ public final class ServerHarness implements AutoCloseable {
     if (recording.dataDir() == null) {
       journal = Journal.none();
       queue = null;
+      held = null;
     } else {
       journal = SqliteJournal.openForServe(DataDir.journal(recording.dataDir()), recording.keep());
       queue =
@@ -88,6 +104,13 @@ public final class ServerHarness implements AutoCloseable {
               DeliveryQueue.Scheduler.thread(),
               new Random(7),
               serverLog::info);
+      held =
+          HeldDeliveries.toQueue(
+              journal,
+              queue,
+              handlers,
+              recording.holds() != null ? recording.holds() : DeliveryQueue.Scheduler.thread(),
+              serverLog::info);
     }
     server =
         WebhookServer.start(
@@ -95,7 +118,11 @@ public final class ServerHarness implements AutoCloseable {
             handlers,
             journal,
             recording.async() ? queue : null,
+            held,
             serverLog);
+    if (held != null) {
+      held.resume(); // as serve does once it is up: what the last server left held
+    }
   }
 
   /** A tested piece of code that may throw. */
@@ -174,6 +201,9 @@ public final class ServerHarness implements AutoCloseable {
   public void close() {
     client.shutdownNow(); // idle keep-alive connections would hold up Jetty's graceful stop
     server.close();
+    if (held != null) {
+      held.close();
+    }
     if (queue != null) {
       queue.close(Duration.ofSeconds(5), () -> handlers.terminateRunning(Duration.ofSeconds(1)));
     }
