@@ -50,7 +50,26 @@ class CliTest {
     assertThat(run.out())
         .containsPattern("NAME +ROUTE +KIND +FILE")
         .containsPattern("new-pull-request +POST /webhooks/new-pull-request +process")
-        .containsPattern("push-to-main +POST /webhooks/push-to-main +js");
+        .containsPattern("push-to-main +POST /webhooks/push-to-main +js")
+        .contains("    @filter updatedRefs.ref == refs/heads/main\n")
+        .containsPattern("retrain-on-data +POST /webhooks/retrain-on-data +process")
+        .contains("    @debounce 2m key=repo.name max=15m\n    @concurrency 1 key=repo.name\n");
+  }
+
+  @Test
+  void theExampleRetrainRunsOnADatasetPushToMainOnly() {
+    String dataset = Path.of("..", "payloads", "dataset-repo-content-update.json").toString();
+
+    Run data = run("test", dataset, "--dir", EXAMPLES, "--handler", "retrain-on-data");
+    Run model = run("test", PUSH, "--dir", EXAMPLES, "--handler", "retrain-on-data");
+
+    assertThat(data.exit()).as(data.out() + data.err()).isZero();
+    assertThat(data.out())
+        .contains("  | retraining on dataset acme/customer-reviews")
+        .contains("1 of 1 handler succeeded.");
+    assertThat(model.out())
+        .contains("  filtered: @filter repo.type == dataset (line 8) does not hold")
+        .contains("0 of 1 handler succeeded; 1 filtered.");
   }
 
   @Test
@@ -243,7 +262,7 @@ class CliTest {
         .contains("  | model acme/sentiment-model: main is now 9f2c4e1")
         .contains("  200 ok in ")
         .contains("\"main\":\"9f2c4e1a7b3d5f608e1c2b4a6d8f0e3c5a7b9d1e\"")
-        .contains("2 of 2 handlers succeeded.");
+        .contains("1 of 3 handlers succeeded; 2 filtered.");
   }
 
   @Test
@@ -304,7 +323,7 @@ class CliTest {
         .isEqualTo(
             "error: no handler named \"nope\" in "
                 + EXAMPLES
-                + " (there are: new-pull-request, push-to-main)\n");
+                + " (there are: new-pull-request, push-to-main, retrain-on-data)\n");
   }
 
   @Test
