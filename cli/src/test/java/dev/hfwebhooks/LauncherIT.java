@@ -370,6 +370,50 @@ class LauncherIT {
     }
   }
 
+  @Test
+  void serveSaysItIsReadyOnlyOnceItsHandlersAreLoaded(@TempDir Path handlers) throws Exception {
+    assumeThat(Fixtures.DEBIAN_PYTHON).as("Debian's python3").exists();
+    write(
+        handlers,
+        "slow.py",
+        "import time\ntime.sleep(0.5)\nprint('slow imported', flush=True)\n"
+            + "def handle(payload, context):\n    return {'ok': True}\n");
+    write(
+        handlers,
+        "notify.js",
+        "console.log('notify loaded');\n"
+            + "function handle(payload) { return { repo: payload.repo.name }; }\n");
+    Serving serving = serve(handlers, Map.of(), "--python", Fixtures.DEBIAN_PYTHON.toString());
+    try {
+      List<String> lines = serving.lines();
+      List<String> beforeReady =
+          lines.subList(
+              0,
+              lines.indexOf(
+                  lines.stream()
+                      .filter(l -> l.startsWith("Running on local URL"))
+                      .findFirst()
+                      .orElseThrow()));
+      assertThat(beforeReady)
+          .as("what the files print as they load, before the server says it is ready")
+          .anyMatch(l -> l.contains("slow imported"))
+          .anyMatch(l -> l.contains("notify loaded"));
+
+      HttpResponse<String> js = post(localUrl(serving) + "/webhooks/notify");
+      HttpResponse<String> py = post(localUrl(serving) + "/webhooks/slow");
+      assertThat(js.statusCode()).as(js.body()).isEqualTo(200);
+      assertThat(py.statusCode()).as(py.body()).isEqualTo(200);
+
+      serving.process().toHandle().destroy(); // SIGTERM, leaving its output to read
+      String all = String.join("\n", lines) + "\n" + serving.rest();
+      assertThat(all.split("notify loaded", -1))
+          .as("the first delivery ran in the context loaded at start: " + all)
+          .hasSize(2);
+    } finally {
+      serving.process().destroyForcibly();
+    }
+  }
+
   private static String pyString(Path path) {
     return "'" + path + "'";
   }

@@ -51,6 +51,9 @@ import java.util.stream.Stream;
  * the command stays a parser and this reads as the order things happen in.
  */
 final class Serving {
+  /** How long a server waits for its handlers to get ready before it serves anyway. */
+  private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(10);
+
   private final ServerConfig config;
   private final TunnelSpec tunnelSpec;
   private final String spaceUrl;
@@ -116,11 +119,17 @@ final class Serving {
     if (dataDir == null) {
       refuseDebounceWithoutJournal(scan);
     }
-    Recording recording = dataDir == null ? Recording.NONE : openJournal(dataDir, retention);
     Handlers handlers = new Handlers(scan, python);
-    handlers.logWorkersTo(log::handlerLine);
-    // Python files import while the server starts, not on the first delivery.
-    handlers.warmUp();
+    handlers.logLoadsTo(log::handlerLine);
+    // Handlers get ready while the journal opens, not on the first delivery.
+    Handlers.WarmUp warmUp = handlers.warmUp();
+    Recording recording;
+    try {
+      recording = dataDir == null ? Recording.NONE : openJournal(dataDir, retention);
+    } catch (RuntimeException e) {
+      handlers.close();
+      throw e;
+    }
     DeliveryQueue queue = null;
     if (recording.journal() != Journal.none()) {
       queue =
@@ -159,6 +168,17 @@ final class Serving {
                 handlers,
                 DeliveryQueue.Scheduler.thread("hf-webhooks-debounce"),
                 log::info);
+    // The server says it is ready only once its handlers are (the Hub's first delivery may come
+    // at once, as to a Space waking up); an import slower than this goes on in the background.
+    List<String> importing = warmUp.await(WARM_UP_LIMIT);
+    if (!importing.isEmpty()) {
+      log.info(
+          "still importing "
+              + String.join(", ", importing)
+              + " after "
+              + WARM_UP_LIMIT.toSeconds()
+              + " s; serving meanwhile (a delivery to it waits for the import)");
+    }
     WebhookServer server;
     try {
       server = start(config, handlers, recording.journal(), async ? queue : null, held, log);
@@ -169,8 +189,6 @@ final class Serving {
       }
       throw e;
     }
-    // Even without a process handler yet: one may be saved into the folder while serving.
-    handlers.prepareLauncher();
     Shutdown shutdown = new Shutdown(out, server, queue, handlers, recording, config.drainGrace());
     shutdown.install();
     StartupMessage.head(server.localUrl(), config.hasSecret()).forEach(out::println);

@@ -83,7 +83,7 @@ final class TestCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (Handlers handlers = new Handlers(common.scanWithoutConflicts())) {
       // What a Python file prints while it imports shows like a handler's own output.
-      handlers.logWorkersTo(
+      handlers.logLoadsTo(
           (name, line) -> {
             out.println("  | " + line);
             out.flush();

@@ -38,6 +38,7 @@ public final class Handlers implements AutoCloseable {
   private final PythonRuntime python;
   private final Lanes lanes = new Lanes();
   private volatile Snapshot current;
+  private volatile BiConsumer<String, String> loadLog = (name, line) -> {};
   private WatchService watcher;
 
   /**
@@ -137,29 +138,69 @@ public final class Handlers implements AutoCloseable {
   }
 
   /**
-   * Where Python workers' lines outside any delivery go (what a file prints while it imports), as
-   * (handler name, line).
+   * Where lines printed outside any delivery go (what a Python file prints while it imports, a
+   * JavaScript file while {@link #warmUp} loads it), as (handler name, line).
    */
-  public void logWorkersTo(BiConsumer<String, String> log) {
+  public void logLoadsTo(BiConsumer<String, String> log) {
+    loadLog = log;
     python.logTo(log);
   }
 
   /**
-   * Imports each Python handler file now in a warm worker, and keeps one ready from then on, so a
-   * server's first delivery does not wait for an import. For servers: a command that runs one
+   * Starts getting every handler ready for its first delivery, side by side: each Python file
+   * imported in a warm worker (one kept ready from then on), each JavaScript file loaded into a
+   * context, and the process launcher linked (its C functions take a tenth of a second; linked even
+   * without a process handler, since one may be saved into the folder while serving).
+   *
+   * <p>For servers, which wait for it before they say they are ready: a command that runs one
    * delivery gains nothing.
    */
-  public void warmUp() {
+  public WarmUp warmUp() {
     python.warm();
+    List<JsHandler> scripts =
+        current.byName().values().stream()
+            .filter(JsHandler.class::isInstance)
+            .map(JsHandler.class::cast)
+            .toList();
+    Thread launcher =
+        Thread.ofPlatform().daemon().name("hf-webhooks-launcher").start(Launcher::best);
+    Thread js =
+        Thread.ofPlatform()
+            .daemon()
+            .name("hf-webhooks-js-warm-up")
+            .start(
+                () ->
+                    scripts.forEach(h -> h.prewarm(line -> loadLog.accept(h.file().name(), line))));
+    return new WarmUp(launcher, js);
   }
 
-  /**
-   * Gets the process launcher ready on a background thread (linking its C functions takes about a
-   * tenth of a second), so that the first delivery to a process handler does not wait for it. For
-   * servers: a command that runs one delivery gains nothing.
-   */
-  public void prepareLauncher() {
-    Thread.ofPlatform().daemon().name("hf-webhooks-launcher").start(Launcher::best);
+  /** A warm-up under way. */
+  public final class WarmUp {
+    private final Thread launcher;
+    private final Thread scripts;
+
+    private WarmUp(Thread launcher, Thread scripts) {
+      this.launcher = launcher;
+      this.scripts = scripts;
+    }
+
+    /**
+     * Waits until everything is ready or {@code limit} has passed; the names of the Python files
+     * still importing then, whose first delivery waits for the import as it would without warming.
+     */
+    public List<String> await(Duration limit) throws InterruptedException {
+      long deadline = System.nanoTime() + limit.toNanos();
+      join(launcher, deadline);
+      join(scripts, deadline);
+      return python.awaitImports(deadline);
+    }
+
+    private static void join(Thread thread, long deadline) throws InterruptedException {
+      long left = deadline - System.nanoTime();
+      if (left > 0) {
+        thread.join(Duration.ofNanos(left));
+      }
+    }
   }
 
   /**

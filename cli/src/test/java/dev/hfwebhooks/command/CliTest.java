@@ -32,14 +32,38 @@ class CliTest {
   /** Exit code and output of one run. */
   record Run(int exit, String out, String err) {}
 
+  /** Runs {@code args} as main does: with the tree {@link HfWebhooksCommand#forArgs} builds. */
   static Run run(String... args) {
+    return run(HfWebhooksCommand.forArgs(args), args);
+  }
+
+  static Run run(CommandLine cmd, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cmd = HfWebhooksCommand.commandLine();
     cmd.setOut(new PrintWriter(out, true));
     cmd.setErr(new PrintWriter(err, true));
     int exit = cmd.execute(args);
     return new Run(exit, out.toString(), err.toString());
+  }
+
+  @Test
+  void aCommandGivenAloneReadsAndHelpsAsInTheWholeTree() {
+    assertThat(HfWebhooksCommand.forArgs("serve", "--port", "0").getSubcommands())
+        .containsOnlyKeys("serve");
+    assertThat(HfWebhooksCommand.forArgs("hub", "list").getSubcommands()).containsOnlyKeys("hub");
+    assertThat(HfWebhooksCommand.forArgs("help", "serve").getSubcommands())
+        .containsKeys("serve", "deploy", "help");
+
+    for (String command : new String[] {"serve", "list", "test", "hub", "deploy", "replay"}) {
+      Run alone = run(command, "--help");
+      Run whole = run(HfWebhooksCommand.commandLine(), command, "--help");
+      assertThat(alone).as(command).isEqualTo(whole);
+      assertThat(alone.out()).startsWith("Usage: hf-webhooks " + command);
+    }
+    Run typo = run("srve");
+    assertThat(typo.exit()).isEqualTo(2);
+    assertThat(typo.err()).contains("Did you mean: hf-webhooks serve");
+    assertThat(run("help", "serve").out()).startsWith("Usage: hf-webhooks serve");
   }
 
   @Test

@@ -4,6 +4,8 @@ import dev.hfwebhooks.handler.Handler;
 import dev.hfwebhooks.handler.HandlerFile;
 import dev.hfwebhooks.handler.HandlerKind;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +81,21 @@ public final class PythonRuntime implements AutoCloseable {
           REAP_SECONDS,
           TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * Waits until every file has a worker imported (or its import failed) or {@code deadline}
+   * (System.nanoTime) passes; the names of the files still importing then.
+   */
+  public List<String> awaitImports(long deadline) throws InterruptedException {
+    List<String> importing = new ArrayList<>();
+    for (Map.Entry<Path, WorkerPool> pool : pools.entrySet()) {
+      Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+      if (pool.getValue().ready(left).isEmpty() && pool.getValue().problem().isEmpty()) {
+        importing.add(nameOf(pool.getKey()));
+      }
+    }
+    return importing;
   }
 
   /**
