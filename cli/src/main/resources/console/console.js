@@ -109,9 +109,16 @@
           " in " + ms + " ms" + (id ? " · delivery " : ""), id ? el("code", {}, id) : null);
         let record = null;
         if (id && response.status !== 202) record = await fetchRecord(id);
+        let flow = null;
+        try { flow = JSON.parse(text).status; } catch (e) { /* the handler's own answer */ }
         show(result, summary,
-          response.status === 202 ? el("p", {}, "Queued: it runs in the background; watch the"
-            + " recent deliveries below.") : null,
+          flow === "debounced" ? el("p", {}, "Held by @debounce: it runs when its window ends,"
+            + " unless a later delivery of the burst replaces it; watch the recent deliveries"
+            + " below.")
+            : flow === "filtered" ? el("p", {}, "Filtered: it failed one of the handler's @filter"
+              + " lines, so the handler did not run.")
+            : response.status === 202 ? el("p", {}, "Queued: it runs in the background; watch the"
+              + " recent deliveries below.") : null,
           block("Answer", pretty(text)),
           record ? block("Console and stderr", record.stderr) : null,
           record ? el("p", { class: "help" }, "The handler ran for " + record.durationMs + " ms.")

@@ -43,7 +43,19 @@ final class ListCommand implements Callable<Integer> {
   /** One handler, what keeps it from running if anything, and what it declares it watches. */
   private record Row(HandlerFile file, Optional<String> problem, Directives.Declared declared) {
     String state() {
-      return problem.map(p -> "broken: " + p).orElse("ready");
+      return problem
+          .map(p -> "broken: " + p)
+          .or(
+              () ->
+                  declared
+                      .blocking()
+                      .map(p -> "broken: directive on line " + p.line() + ", see below"))
+          .orElse("ready");
+    }
+
+    /** Why it does not run, if it does not: its code, or a directive that keeps it from running. */
+    Optional<String> problemOrBlocking() {
+      return problem.or(() -> declared.blocking().map(Directives.Problem::message));
     }
 
     String watches() {
@@ -77,11 +89,11 @@ final class ListCommand implements Callable<Integer> {
                 .put("route", row.file().route())
                 .put("kind", row.file().kind().label())
                 .put("path", row.file().path().toString())
-                .put("state", row.problem().isPresent() ? "broken" : "ready");
+                .put("state", row.problemOrBlocking().isPresent() ? "broken" : "ready");
         if (row.file().function() != null) {
           item.put("function", row.file().function());
         }
-        row.problem().ifPresent(p -> item.put("problem", p));
+        row.problemOrBlocking().ifPresent(p -> item.put("problem", p));
         row.declared().watch().ifPresent(w -> watchJson(item.putObject("watch"), w));
         flowJson(item, row.declared().flow());
       }

@@ -190,6 +190,9 @@ final class Serving {
       throw e;
     }
     Shutdown shutdown = new Shutdown(out, server, queue, handlers, recording, config.drainGrace());
+    if (held != null) {
+      shutdown.add(held);
+    }
     shutdown.install();
     StartupMessage.head(server.localUrl(), config.hasSecret()).forEach(out::println);
     out.println(journalLine(recording));

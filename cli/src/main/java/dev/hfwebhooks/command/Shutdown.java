@@ -3,6 +3,7 @@ package dev.hfwebhooks.command;
 import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.hub.Registration;
 import dev.hfwebhooks.journal.DeliveryQueue;
+import dev.hfwebhooks.journal.HeldDeliveries;
 import dev.hfwebhooks.server.WebhookServer;
 import dev.hfwebhooks.tunnel.Tunnel;
 import java.io.PrintWriter;
@@ -27,6 +28,7 @@ final class Shutdown {
   private final CompletableFuture<Void> requested = new CompletableFuture<>();
   private final Thread hook = new Thread(this::onSignal, "hf-webhooks-shutdown");
   private Tunnel tunnel;
+  private HeldDeliveries held;
   private Registration registration;
   private boolean done;
 
@@ -60,6 +62,18 @@ final class Shutdown {
       started.close();
     } else {
       tunnel = started;
+    }
+  }
+
+  /**
+   * Adds the releases of deliveries {@code @debounce} holds to what is stopped (they stay held in
+   * the journal, for the next start); stops them at once if everything already stopped.
+   */
+  synchronized void add(HeldDeliveries started) {
+    if (done) {
+      started.close();
+    } else {
+      held = started;
     }
   }
 
@@ -98,6 +112,9 @@ final class Shutdown {
       registration.unregister(this::print);
     }
     server.close();
+    if (held != null) {
+      held.close();
+    }
     if (queue != null) {
       queue.close(grace, () -> handlers.terminateRunning(Duration.ofSeconds(1)));
     }

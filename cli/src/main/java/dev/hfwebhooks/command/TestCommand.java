@@ -112,6 +112,11 @@ final class TestCommand implements Callable<Integer> {
           filtered++;
           continue;
         }
+        if (declared.flow().debounce() != null) {
+          out.printf(
+              "  %s: serve answers 202 and runs only the latest of a burst; test runs it now%n",
+              declared.flow().debounce().describe());
+        }
         Delivery delivery =
             new Delivery(
                 Delivery.newId(),

@@ -89,6 +89,9 @@ class CliTest {
 
     assertThat(data.exit()).as(data.out() + data.err()).isZero();
     assertThat(data.out())
+        .contains(
+            "  @debounce 2m key=repo.name max=15m: serve answers 202 and runs only the latest of a"
+                + " burst; test runs it now\n")
         .contains("  | retraining on dataset acme/customer-reviews")
         .contains("1 of 1 handler succeeded.");
     assertThat(model.out())

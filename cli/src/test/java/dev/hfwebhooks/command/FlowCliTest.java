@@ -185,4 +185,18 @@ class FlowCliTest {
         .contains(ids[1])
         .contains("debounced         0         -  held by @debounce until ");
   }
+
+  @Test
+  void aMalformedFlowDirectiveMakesListShowTheHandlerBroken() {
+    Path file = write(handlers, "typo.sh", "#!/bin/sh\n# @concurrency 1 key=repo.nme\necho '{}'\n");
+
+    Run table = CliTest.run("list", "--dir", handlers.toString());
+    Run json = CliTest.run("list", "--dir", handlers.toString(), "--json");
+
+    assertThat(table.exit()).isEqualTo(ExitCode.FAILURE);
+    assertThat(table.out()).containsPattern("typo +.* broken: directive on line 2, see below");
+    assertThat(json.out())
+        .contains("\"state\":\"broken\"")
+        .contains("\"problem\":\"" + file + " line 2: \\\"repo.nme\\\" can never be in a v3");
+  }
 }
