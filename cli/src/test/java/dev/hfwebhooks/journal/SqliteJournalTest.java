@@ -350,6 +350,72 @@ class SqliteJournalTest {
                 + " another --data-dir");
   }
 
+  @Test
+  void aHeldDeliveryIsSupersededByTheNextOfItsKeyAndOnlyTheLatestIsReleased() {
+    Instant t = Instant.parse("2026-11-27T10:00:00Z");
+    Duration minute = Duration.ofMinutes(1);
+    Duration hour = Duration.ofHours(1);
+    try (SqliteJournal journal = open()) {
+      NewDelivery a = arrived("retrain", t);
+      NewDelivery other = arrived("retrain", t.plusSeconds(10));
+      NewDelivery b = arrived("retrain", t.plusSeconds(20));
+      NewDelivery c = arrived("retrain", t.plusSeconds(30));
+
+      assertThat(journal.hold(a, "acme/a", minute, hour))
+          .isEqualTo(new Journal.Held(t.plus(minute), null));
+      journal.hold(other, "acme/b", minute, hour);
+      assertThat(journal.hold(b, "acme/a", minute, hour).superseded()).isEqualTo(a.id());
+      assertThat(journal.hold(c, "acme/a", minute, hour))
+          .isEqualTo(new Journal.Held(t.plusSeconds(30).plus(minute), b.id()));
+
+      for (NewDelivery gone : List.of(a, b)) {
+        assertThat(journal.find(gone.id()).orElseThrow().summary())
+            .extracting(DeliverySummary::status, DeliverySummary::note)
+            .containsExactly(Status.SUPERSEDED, "superseded by " + c.id() + " (@debounce)");
+      }
+      assertThat(journal.held())
+          .extracting(Journal.Pending::id)
+          .containsExactly(other.id(), c.id());
+      assertThat(journal.release(b.id())).as("superseded: not released").isFalse();
+      assertThat(journal.release(c.id())).isTrue();
+      assertThat(journal.release(c.id())).as("only once").isFalse();
+      assertThat(journal.find(c.id()).orElseThrow().summary().status()).isEqualTo(Status.QUEUED);
+      assertThat(journal.held()).extracting(Journal.Pending::id).containsExactly(other.id());
+    }
+  }
+
+  @Test
+  void aBurstIsHeldNoLongerThanMaxAfterItsFirstDelivery() {
+    Instant t = Instant.parse("2026-11-27T10:00:00Z");
+    Duration hour = Duration.ofHours(1);
+    Duration max = Duration.ofMinutes(90);
+    try (SqliteJournal journal = open()) {
+      journal.hold(arrived("retrain", t), "k", hour, max);
+      Journal.Held second = journal.hold(arrived("retrain", t.plus(hour)), "k", hour, max);
+
+      assertThat(second.due()).isEqualTo(t.plus(max));
+    }
+  }
+
+  @Test
+  void aJournalOfFormat3GainsWhatDebounceKeeps() throws Exception {
+    open().close();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
+        Statement s = c.createStatement()) {
+      for (String column : List.of("debounce_key", "burst_started", "due", "superseded_by")) {
+        s.execute("ALTER TABLE deliveries DROP COLUMN " + column);
+      }
+      s.execute("PRAGMA user_version = 3");
+    }
+
+    try (SqliteJournal journal = open()) {
+      NewDelivery d = arrived("retrain");
+      journal.hold(d, "k", Duration.ofMinutes(1), Duration.ofHours(1));
+
+      assertThat(journal.held()).extracting(Journal.Pending::id).containsExactly(d.id());
+    }
+  }
+
   /** A journal as format 2 wrote it (format 1 lacked log_applied): every attempt in its table. */
   private static final String FORMAT_2 =
       """
