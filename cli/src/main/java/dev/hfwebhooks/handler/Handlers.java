@@ -125,6 +125,11 @@ public final class Handlers implements AutoCloseable {
     }
   }
 
+  /** The lanes of every handler's {@code @concurrency}, shared by all ways a delivery runs. */
+  public Lanes lanes() {
+    return lanes;
+  }
+
   /** As {@link #lane(String, byte[])}, with the payload read already. */
   public Lanes.Lane lane(String name, JsonNode payload) {
     Concurrency concurrency = declared(name).map(d -> d.flow().concurrency()).orElse(null);

@@ -326,7 +326,7 @@ public final class WebhookServer implements AutoCloseable {
             return null;
           },
           handler);
-      queue.submit(id, handlers.lane(handler.name(), json));
+      queue.submit(id, lane(handler, flow, json));
       log.info(
           "POST /webhooks/%s 202 %s delivery=%s (queued)"
               .formatted(handler.name(), millis(start), id));
@@ -339,7 +339,7 @@ public final class WebhookServer implements AutoCloseable {
       return;
     }
     int attempt = record(() -> journal.acceptRunning(arrived), handler);
-    Lanes.Lane lane = handlers.lane(handler.name(), json);
+    Lanes.Lane lane = lane(handler, flow, json);
     Lanes.Turn turn = null;
     if (lane != null) {
       // Recorded first: a delivery waiting for its turn is not lost if the server dies meanwhile.
@@ -492,6 +492,13 @@ public final class WebhookServer implements AutoCloseable {
     } catch (JournalException e) {
       log.info("warning: delivery=%s: its end was not recorded: %s".formatted(id, e.getMessage()));
     }
+  }
+
+  /** The {@code @concurrency} lane of a delivery, from the flow it was let through with. */
+  private Lanes.Lane lane(Handler handler, Flow flow, JsonNode json) {
+    return flow.concurrency() == null
+        ? null
+        : flow.concurrency().lane(handlers.lanes(), handler.name(), json);
   }
 
   /**
