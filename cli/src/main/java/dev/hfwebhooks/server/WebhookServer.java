@@ -1,13 +1,8 @@
 package dev.hfwebhooks.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.hfwebhooks.flow.Debounce;
-import dev.hfwebhooks.flow.Filter;
-import dev.hfwebhooks.flow.Flow;
 import dev.hfwebhooks.flow.Lanes;
 import dev.hfwebhooks.handler.Delivery;
 import dev.hfwebhooks.handler.DeliveryRunner;
-import dev.hfwebhooks.handler.Directives;
 import dev.hfwebhooks.handler.Handler;
 import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.handler.Outcome;
@@ -21,7 +16,6 @@ import dev.hfwebhooks.journal.JournalException;
 import dev.hfwebhooks.journal.NewDelivery;
 import dev.hfwebhooks.journal.Query;
 import dev.hfwebhooks.journal.RecordedRun;
-import dev.hfwebhooks.journal.Status;
 import dev.hfwebhooks.payload.Json;
 import dev.hfwebhooks.payload.PayloadException;
 import dev.hfwebhooks.payload.PayloadParser;
@@ -43,7 +37,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.eclipse.jetty.server.handler.GracefulHandler;
@@ -79,7 +72,7 @@ public final class WebhookServer implements AutoCloseable {
   private final ServerLog log;
   private final Journal journal;
   private final DeliveryQueue queue;
-  private final HeldDeliveries held;
+  private final FlowControl flow;
   private final SecretCheck secret;
 
   /** The checks of secrets that handlers' own code sets, by secret (few, and never removed). */
@@ -108,7 +101,7 @@ public final class WebhookServer implements AutoCloseable {
       HeldDeliveries held,
       ServerLog log) {
     this.config = config;
-    this.held = held;
+    this.flow = new FlowControl(handlers, journal, held, config.timeout(), log);
     this.publicUrl = config.publicUrl();
     this.handlers = handlers;
     this.journal = journal;
@@ -271,53 +264,13 @@ public final class WebhookServer implements AutoCloseable {
     String id = Delivery.newId();
     NewDelivery arrived =
         new NewDelivery(id, Instant.now(), handler.name(), body, headersWithoutSecret(ctx));
-    Directives.Declared declared = handlers.declared(handler.name()).orElse(null);
-    if (declared != null && declared.blocking().isPresent()) {
-      String error = declared.blocking().get().message();
-      endWithoutRunning(
-          arrived, handler, new AttemptResult(Status.FAILED, null, 0, error, null, null));
-      log.info(
-          "POST /webhooks/%s 500 %s delivery=%s (%s)"
-              .formatted(handler.name(), millis(start), id, error));
-      ctx.header(DELIVERY_ID_HEADER, id);
-      send(
-          ctx,
-          500,
-          "application/json",
-          Json.write(Json.object().put("error", error).put("delivery", id)));
-      return;
-    }
-    Flow flow = declared == null ? Flow.NONE : declared.flow();
-    JsonNode json = flow.readsPayload() ? readTree(body) : null;
-    Optional<Filter> failed = flow.failed(json);
-    if (failed.isPresent()) {
-      String line = "@filter " + failed.get().text();
-      endWithoutRunning(
-          arrived,
-          handler,
-          new AttemptResult(
-              Status.FILTERED,
-              null,
-              0,
-              "%s (line %d) does not hold".formatted(line, failed.get().line()),
-              null,
-              null));
-      log.info(
-          "POST /webhooks/%s 200 %s delivery=%s (filtered: %s)"
-              .formatted(handler.name(), millis(start), id, line));
-      ctx.header(DELIVERY_ID_HEADER, id);
-      send(
-          ctx,
-          200,
-          "application/json",
-          Json.write(
-              Json.object().put("status", "filtered").put("delivery", id).put("filter", line)));
-      return;
-    }
-    Debounce debounce = flow.debounce();
-    if (debounce != null) {
-      hold(ctx, handler, arrived, debounce, json, declared, start);
-      return;
+    FlowControl.Passed passed;
+    switch (flow.before(handler, arrived)) {
+      case FlowControl.Ended ended -> {
+        answer(ctx, handler, id, start, ended);
+        return;
+      }
+      case FlowControl.Passed p -> passed = p;
     }
     if (queue != null) {
       record(
@@ -326,7 +279,7 @@ public final class WebhookServer implements AutoCloseable {
             return null;
           },
           handler);
-      queue.submit(id, lane(handler, flow, json));
+      queue.submit(id, flow.lane(handler, passed));
       log.info(
           "POST /webhooks/%s 202 %s delivery=%s (queued)"
               .formatted(handler.name(), millis(start), id));
@@ -339,43 +292,15 @@ public final class WebhookServer implements AutoCloseable {
       return;
     }
     int attempt = record(() -> journal.acceptRunning(arrived), handler);
-    Lanes.Lane lane = lane(handler, flow, json);
+    Lanes.Lane lane = flow.lane(handler, passed);
     Lanes.Turn turn = null;
     if (lane != null) {
-      // Recorded first: a delivery waiting for its turn is not lost if the server dies meanwhile.
-      long waitStart = System.nanoTime();
-      turn = awaitTurn(lane);
-      if (turn == null) {
-        String error =
-            ("%s did not run: it waited %d s for its turn (%s: at most %d at once for %s);"
-                    + " send it again or replay it later")
-                .formatted(
-                    handler.name(),
-                    config.timeout().toSeconds(),
-                    flow.concurrency().describe(),
-                    lane.limit(),
-                    lane.describe());
-        finishWithoutRunning(
-            id,
-            attempt,
-            new AttemptResult(
-                Status.FAILED,
-                null,
-                (System.nanoTime() - waitStart) / 1_000_000,
-                error,
-                null,
-                null));
-        log.info(
-            "POST /webhooks/%s 503 %s delivery=%s (%s)"
-                .formatted(handler.name(), millis(start), id, error));
-        ctx.header(DELIVERY_ID_HEADER, id);
-        send(
-            ctx,
-            503,
-            "application/json",
-            Json.write(Json.object().put("error", error).put("delivery", id)));
+      FlowControl.Waited waited = flow.awaitTurn(handler, id, attempt, passed, lane);
+      if (waited.ended() != null) {
+        answer(ctx, handler, id, start, waited.ended());
         return;
       }
+      turn = waited.turn();
     }
     Delivery delivery =
         new Delivery(
@@ -428,99 +353,13 @@ public final class WebhookServer implements AutoCloseable {
     }
   }
 
-  /**
-   * Holds a delivery for {@code @debounce} and answers 202: it runs when its window ends, unless a
-   * later one of its burst replaces it.
-   */
-  private void hold(
-      Context ctx,
-      Handler handler,
-      NewDelivery arrived,
-      Debounce debounce,
-      JsonNode json,
-      Directives.Declared declared,
-      long start)
-      throws HttpError {
-    String id = arrived.id();
-    if (held == null) {
-      String error =
-          "%s line %d: @debounce needs the journal, which keeps held deliveries across restarts:"
-                  .formatted(declared.file().path(), debounce.line())
-              + " serve without --no-journal";
-      throw new HttpError(500, error);
-    }
-    Journal.Held h =
-        record(
-            () ->
-                held.hold(
-                    arrived, debounce.keyOf(json), debounce.window(), debounce.maxOrUnbounded()),
-            handler);
+  /** Sends how flow control ended a delivery, and logs it. */
+  private void answer(Context ctx, Handler handler, String id, long start, FlowControl.Ended e) {
     log.info(
-        "POST /webhooks/%s 202 %s delivery=%s (debounced until %s%s)"
-            .formatted(
-                handler.name(),
-                millis(start),
-                id,
-                h.due(),
-                h.superseded() == null ? "" : "; supersedes " + h.superseded()));
+        "POST /webhooks/%s %d %s delivery=%s (%s)"
+            .formatted(handler.name(), e.status(), millis(start), id, e.note()));
     ctx.header(DELIVERY_ID_HEADER, id);
-    send(
-        ctx,
-        202,
-        "application/json",
-        Json.write(
-            Json.object()
-                .put("status", "debounced")
-                .put("delivery", id)
-                .put("due", h.due().toString())));
-  }
-
-  /**
-   * Records a delivery that ends without its handler running (filtered out, or refused for a
-   * malformed directive) as one attempt with that result, so that {@code deliveries} shows why and
-   * {@code replay} can still run it.
-   */
-  private void endWithoutRunning(NewDelivery arrived, Handler handler, AttemptResult result)
-      throws HttpError {
-    int attempt = record(() -> journal.acceptRunning(arrived), handler);
-    finishWithoutRunning(arrived.id(), attempt, result);
-  }
-
-  private void finishWithoutRunning(String id, int attempt, AttemptResult result) {
-    try {
-      journal.finish(id, attempt, result, result.status());
-    } catch (JournalException e) {
-      log.info("warning: delivery=%s: its end was not recorded: %s".formatted(id, e.getMessage()));
-    }
-  }
-
-  /** The {@code @concurrency} lane of a delivery, from the flow it was let through with. */
-  private Lanes.Lane lane(Handler handler, Flow flow, JsonNode json) {
-    return flow.concurrency() == null
-        ? null
-        : flow.concurrency().lane(handlers.lanes(), handler.name(), json);
-  }
-
-  /**
-   * Waits up to {@code --timeout} for a turn in {@code lane}, as the caller waits for the answer;
-   * null when none came.
-   */
-  private Lanes.Turn awaitTurn(Lanes.Lane lane) {
-    try {
-      return lane.enter(config.timeout());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
-  }
-
-  /** The body as a JSON tree; the parser accepted it already. */
-  private static JsonNode readTree(byte[] body) {
-    try {
-      return Json.MAPPER.readTree(body);
-    } catch (IOException e) {
-      throw new IllegalStateException("a body the payload parser accepted is JSON", e);
-    }
+    send(ctx, e.status(), "application/json", e.body());
   }
 
   /**
