@@ -5,10 +5,12 @@ import static dev.hfwebhooks.testing.Fixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.journal.DeliveryRecord;
 import dev.hfwebhooks.journal.Query;
 import dev.hfwebhooks.journal.Status;
 import dev.hfwebhooks.payload.Json;
+import dev.hfwebhooks.testing.Fixtures;
 import dev.hfwebhooks.testing.ServerHarness;
 import dev.hfwebhooks.testing.ServerHarness.Recording;
 import java.net.URI;
@@ -273,5 +275,20 @@ class FilterServerTest {
               .contains("\"attempt\":2,\"status\":\"succeeded\"");
           assertThat(Files.exists(handlers.resolve("ran-" + id))).isTrue();
         });
+  }
+
+  @Test
+  void anEditedFilterTakesEffectWhenTheFolderIsScannedAgain() throws Exception {
+    write(handlers, "edit.js", "function handle() { return {}; }\n");
+    try (Handlers served = new Handlers(Fixtures.scan(handlers))) {
+      assertThat(served.declared("edit").orElseThrow().flow()).isEqualTo(Flow.NONE);
+
+      write(
+          handlers, "edit.js", "// @filter repo.type == space\nfunction handle() { return {}; }\n");
+      served.rescan(line -> {}); // what serve's folder watch calls on every change
+
+      assertThat(served.declared("edit").orElseThrow().flow().describe())
+          .containsExactly("@filter repo.type == space");
+    }
   }
 }
