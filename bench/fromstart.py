@@ -62,7 +62,7 @@ def attempt(port, data):
 class Bench:
     def __init__(self, args, builds, work):
         self.args, self.builds, self.work = args, builds, work
-        self.raw, self.count = [], 0
+        self.raw, self.count, self.loads = [], 0, []
         body = run.PAYLOAD.read_bytes()
         headers = {"X-Webhook-Secret": run.SECRET, "Content-Type": "application/json"}
         self.post = lambda path: client.request("POST", path, body, headers)
@@ -332,8 +332,11 @@ class Bench:
         for self.round in range(1, self.args.rounds + 1):
             # Who goes first alternates between rounds, so neither build always follows the other.
             order = builds if self.round % 2 else builds[::-1]
-            say = lambda what: print(f"round {self.round}/{self.args.rounds}: {what}",
-                                     file=sys.stderr)
+            def say(what):
+                # The load average as each step begins: another job on the machine shows here.
+                self.loads.append(float(run.load_average()))
+                print(f"round {self.round}/{self.args.rounds}: {what}", file=sys.stderr)
+
             say("client floor")
             self.floor_round()
             for kind in ["sh", "js", "py"]:
@@ -384,7 +387,12 @@ def main():
     parser.add_argument("--output", default=str(run.BENCH / "RESULTS.md"))
     parser.add_argument("--raw", help="JSON file for every sample")
     parser.add_argument("--logs", help="folder to keep each server's output in")
+    parser.add_argument("--from-raw", help="write the section again from a --raw file; no run")
     args = parser.parse_args()
+    if args.from_raw:
+        saved = json.loads(Path(args.from_raw).read_text())
+        write(fromstart_table.section(saved["samples"], saved["meta"]), args.output)
+        return
     builds = {THIS: Path(os.environ["BENCH_PREFIX"])}
     if args.baseline:
         builds[BASE] = Path(args.baseline)
@@ -393,7 +401,8 @@ def main():
         Proc.logs.mkdir(parents=True, exist_ok=True)
     # A SIGTERM ends the run as Ctrl-C does: through the finally below, which stops every server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    meta = {"machine": run.machine(), "load_before": run.load_average(), "args": vars(args),
+    meta = {"machine": run.machine(), "cores": os.cpu_count(), "args": vars(args),
+            "load_before": run.load_average(),
             "versions": {t: version(p) for t, p in builds.items()}}
     work = Path(tempfile.mkdtemp(prefix="hf-webhooks-fromstart-"))
     bench = Bench(args, builds, work)
@@ -404,11 +413,14 @@ def main():
         Proc.stop_all()
         shutil.rmtree(work, ignore_errors=True)
         meta["load_after"] = run.load_average()
+        meta["load_max"] = max(bench.loads + [float(meta["load_after"])])
         if args.raw:
             Path(args.raw).write_text(json.dumps({"meta": meta, "samples": bench.raw}) + "\n")
-    text = fromstart_table.section(bench.raw, meta)
-    run.write_section(Path(args.output), text, name="bench/run.sh --from-start",
-                      after="bench/run.sh")
+    write(fromstart_table.section(bench.raw, meta), args.output)
+
+
+def write(text, output):
+    run.write_section(Path(output), text, name="bench/run.sh --from-start", after="bench/run.sh")
     print(text)
 
 

@@ -231,6 +231,10 @@ def section(raw, meta):
 
     windows = [f"- {t}: " + ", ".join(f"{v:,.0f}" for v in f.warmup(t)[3])
                for t in ([BASE] if has_base else []) + [THIS] if f.warmup(t)[3]]
+    # Above one runnable process per core, another job shared the machine with the servers.
+    busy = ("; the machine was busy with other work, so these figures are not those of a quiet "
+            "machine" if float(meta.get("load_max") or meta["load_before"]) > meta.get("cores", 2)
+            else "")
     versions = "; ".join(f"{t}: {v}" for t, v in meta["versions"].items())
     rounds = args["rounds"]
     return "\n".join([
@@ -243,8 +247,9 @@ def section(raw, meta):
         *rows, "",
         "JS handler req/s in each 1 s wrk window from a fresh start (medians of the rounds):", "",
         *windows, "",
-        f"Method. {meta['machine']}. Load average (1 min) {meta['load_before']} before, "
-        f"{meta.get('load_after', '-')} after. Builds: {versions}. Every hf-webhooks server is "
+        f"Method. {meta['machine']}. Load average (1 min) {meta['load_before']} before, at most "
+        f"{meta.get('load_max', '-')} as a step began, {meta.get('load_after', '-')} after{busy}. "
+        f"Builds: {versions}. Every hf-webhooks server is "
         "the installed launcher, `serve --secret ... --data-dir` (journal on, a new scratch "
         f"folder each start; `--python {run.SYSTEM_PYTHON}` when the folder has a Python "
         "handler), a new process for each scenario; the build under test and the baseline take "

@@ -11,11 +11,14 @@
 #                  prefix of a build (a folder).
 # --from-start     issue 17's scenarios instead (bench/fromstart.py): each server from its start,
 #                  at the Hub's pace, with its start time, idle dispatch, warm-up and memory; its
-#                  own section of RESULTS.md. About 30 minutes; a check of the instrument alone:
-#                  --rounds 1 --pace-seconds 5 --soak-minutes 0. Its options: --rounds N (2),
-#                  --pace-seconds S (30), --starts N (5), --load-seconds S (60), --warmup S (25),
-#                  --seconds S (8), --soak-minutes M (10, 0 skips), --raw FILE (every sample as
-#                  JSON), --output FILE, --logs DIR.
+#                  own section of RESULTS.md. About 35 minutes with a baseline (11 a round, 10 of
+#                  soak), plus the builds. Its options: --rounds N (2), --pace-seconds S (30),
+#                  --starts N (5), --load-seconds S (60), --warmup S (25), --seconds S (8),
+#                  --soak-minutes M (10, 0 skips), --raw FILE (every sample as JSON), --output
+#                  FILE, --logs DIR; --from-raw FILE writes the section again from a --raw file.
+#                  A check of the instrument alone, about 8 minutes: --rounds 1 --pace-seconds 5
+#                  --soak-minutes 0; about 4 with --starts 2 --load-seconds 15 --warmup 5
+#                  --seconds 3 too (the load figures then mean little).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
