@@ -89,6 +89,14 @@ def fresh(port, data, timeout=60):
         sock.close()
 
 
+def attempt(port, data):
+    """fresh(), with (None, 0) for a delivery nothing answered."""
+    try:
+        return fresh(port, data)
+    except OSError:
+        return None, 0
+
+
 def accepts(port):
     """True once something listens on port (the connection is closed at once)."""
     try:

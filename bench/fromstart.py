@@ -17,7 +17,6 @@ process per measurement. Traffic goes to 127.0.0.1 only. Scenarios (issue 17's t
   soak    --soak-minutes at Hub pace with a burst of 20 every minute, RSS every 30 s"""
 
 import argparse
-import heapq
 import json
 import os
 import shutil
@@ -32,6 +31,7 @@ from pathlib import Path
 import client
 import fromstart_table
 import run
+import soak
 from proc import Proc, status_kib
 
 READY = "Running on local URL"
@@ -51,15 +51,8 @@ def ok(status):
     return 200 <= status < 300
 
 
-def attempt(port, data):
-    """client.fresh, with (None, 0) for a delivery nothing answered."""
-    try:
-        return client.fresh(port, data)
-    except OSError:
-        return None, 0
-
-
 class Bench:
+    interval = PACE  # for soak.py
     def __init__(self, args, builds, work):
         self.args, self.builds, self.work = args, builds, work
         self.raw, self.count, self.loads = [], 0, []
@@ -134,7 +127,7 @@ class Bench:
             delay = since + tick * PACE - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            samples.append(attempt(port, data))
+            samples.append(client.attempt(port, data))
         return samples
 
     def idle(self, port, data, when, target):
@@ -161,7 +154,7 @@ class Bench:
             ready = self.ready(proc)
             data = proc.deliveries[kind]
             since = time.perf_counter()
-            first = attempt(proc.port, data)
+            first = client.attempt(proc.port, data)
             samples = self.paced(proc.port, data, self.args.pace_seconds, since)
             self.record("pace", target, kind=kind, ready_s=ready, first=first, samples=samples)
             if kind == "js" or target == WEBHOOK:
@@ -214,9 +207,9 @@ class Bench:
         try:
             self.ready(proc)
             self.idle(proc.port, HEALTHZ, "after start", target)
-            failed = 0
+            failed, kinds = 0, list(proc.deliveries.values())
             for i in range(100):
-                failed += not ok(attempt(proc.port, list(proc.deliveries.values())[i % 3])[1])
+                failed += not ok(client.attempt(proc.port, kinds[i % 3])[1])
                 time.sleep(0.02)
             time.sleep(5)
             self.record("memory-idle", target, rss_kib=status_kib(proc.pid, "VmRSS"),
@@ -260,61 +253,6 @@ class Bench:
         finally:
             stopping.set()
             proc.stop()
-
-    def soak(self, targets):
-        """Every target at once for --soak-minutes, their turns spread: a delivery every PACE s
-        (the kinds in turn), a burst of 20 at once every 60 s, the resident memory every 30 s."""
-        procs = {t: self.hf(t, "all") for t in targets}
-        for proc in procs.values():
-            proc.launch()
-        try:
-            for proc in procs.values():
-                self.ready(proc)
-            seconds, n = self.args.soak_minutes * 60, len(procs)
-            since = time.perf_counter() + 0.1
-            events = []  # (when, tie-break, action, target)
-            for i, t in enumerate(procs):
-                events += [(i * PACE / n + k * PACE, 0, "deliver", t)
-                           for k in range(int(seconds / PACE))]
-                events += [(60 * k + 30 * i / n + 5, 1, "burst", t) for k in range(seconds // 60)]
-                events += [(30 * k + i, 2, "rss", t) for k in range(seconds // 30 + 1)]
-            heapq.heapify(events)
-            results = {t: {"samples": [], "rss": [], "burst": []} for t in procs}
-            bursts, turn = [], {t: 0 for t in procs}
-
-            def burst(target):
-                proc, got = procs[target], results[target]["burst"]
-                kinds = list(proc.deliveries.values())
-                threads = [threading.Thread(target=lambda d=kinds[j % 3]: got.append(
-                    attempt(proc.port, d))) for j in range(20)]
-                for thread in threads:
-                    thread.start()
-                for thread in threads:
-                    thread.join()
-
-            while events:
-                when, _, action, t = heapq.heappop(events)
-                delay = since + when - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                proc = procs[t]
-                if action == "deliver":
-                    turn[t] += 1
-                    data = list(proc.deliveries.values())[turn[t] % 3]
-                    results[t]["samples"].append(attempt(proc.port, data))
-                elif action == "burst":
-                    bursts.append(threading.Thread(target=burst, args=(t,)))
-                    bursts[-1].start()
-                else:
-                    results[t]["rss"].append({"t": when, "rss_kib": status_kib(proc.pid, "VmRSS"),
-                                              "tree_kib": run.tree_rss_kib(proc.pid)})
-            for thread in bursts:
-                thread.join()
-            for t, got in results.items():
-                self.record("soak", t, **got)
-        finally:
-            for proc in procs.values():
-                proc.stop()
 
     def floor_round(self):
         """The client against the canned-answer server: a fresh connection at Hub pace (at most
@@ -365,7 +303,7 @@ class Bench:
             self.round = None
             print(f"soak: {self.args.soak_minutes} min, {' and '.join(builds)} side by side",
                   file=sys.stderr)
-            self.soak(builds)
+            soak.soak(self, builds)
 
 
 def version(prefix):

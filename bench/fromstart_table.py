@@ -164,7 +164,8 @@ def section(raw, meta):
     for when, text in [("after start", "right after start"),
                        ("after pace", "after the JS handler's Hub-pace run")]:
         hook_idle, floor_idle = f.idle(WEBHOOK, "after pace"), f.idle(FLOOR, "floor")
-        row(f"Idle dispatch, `GET /healthz` kept alive, {text}: median ≤ 0.3 ms (p90 in brackets)",
+        row(f"Idle dispatch, `GET /healthz` kept alive, {text}: median ≤ 0.3 ms "
+            "(p90 in brackets)",
             lambda t: f"{ms(f.idle(t, when)[0])} ({ms(f.idle(t, when)[1])})",
             f"webhook `GET /` {ms(hook_idle[0])} ({ms(hook_idle[1])}); client floor "
             f"{ms(floor_idle[0])} ({ms(floor_idle[1])})", at_most(f.idle(THIS, when)[0], 0.3))
@@ -218,7 +219,8 @@ def section(raw, meta):
     hook_rps = f.standing(WEBHOOK, "sh")[0]
     for kind, factor, text in [("js", 10, "JS handler"), ("sh", 1, "shell handler (a process)")]:
         this_rps = f.standing(THIS, kind)[0]
-        row(f"Still standing (warm, journal on): {text} ≥ {factor}× adnanh/webhook's shell req/s",
+        row(f"Still standing (warm, journal on): {text} ≥ {factor}× adnanh/webhook's shell "
+            "req/s",
             lambda t: "-" if f.standing(t, kind)[0] is None else
             f"{f.standing(t, kind)[0]:,.0f} req/s" + (
                 f" ({f.standing(t, kind)[0] / hook_rps:.2f}×)" if hook_rps else ""),
