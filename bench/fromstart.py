@@ -52,7 +52,11 @@ def ok(status):
 
 
 class Bench:
-    interval = PACE  # for soak.py
+    """One run: the handler folders and the servers it starts, each scenario, and every sample
+    (raw), tagged with its round."""
+
+    interval = PACE  # soak.py's pace
+
     def __init__(self, args, builds, work):
         self.args, self.builds, self.work = args, builds, work
         self.raw, self.count, self.loads = [], 0, []
