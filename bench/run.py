@@ -52,6 +52,29 @@ def post(url, secret=SECRET, timeout=2):
         return response.status
 
 
+def tree_rss_kib(root):
+    """Adds up the resident memory (KiB) of process root and every process under it now (its
+    Python workers, a handler's process). Shared pages count once per process, so this overstates
+    what the tree takes from the machine. A child that has not exec'd yet still runs its parent's
+    program in the parent's memory (posix_spawn's vfork: /proc shows the whole JVM's RSS for it)
+    and is left out."""
+    total, pending = 0, [(root, None)]
+    while pending:
+        pid, parent_exe = pending.pop()
+        try:
+            exe = os.readlink(f"/proc/{pid}/exe")
+            if exe == parent_exe:
+                continue
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                pending += [(int(c), exe) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            pass  # gone meanwhile
+    return total
+
+
 class Server:
     """One server under test: how to start it, and the URLs of its routes."""
 
@@ -94,26 +117,8 @@ class Server:
         return float("nan")
 
     def sample_tree_rss(self):
-        """Adds up the resident memory of the server and every process under it now (its Python
-        workers, a handler's process), keeping the highest sum seen. Shared pages count once per
-        process, so this overstates what the tree takes from the machine. A child that has not
-        exec'd yet still runs its parent's program in the parent's memory (posix_spawn's vfork:
-        /proc shows the whole JVM's RSS for it) and is left out."""
-        total, pending = 0, [(self.process.pid, None)]
-        while pending:
-            pid, parent_exe = pending.pop()
-            try:
-                exe = os.readlink(f"/proc/{pid}/exe")
-                if exe == parent_exe:
-                    continue
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-                for task in Path(f"/proc/{pid}/task").iterdir():
-                    pending += [(int(c), exe) for c in (task / "children").read_text().split()]
-            except (OSError, ValueError):
-                pass  # gone meanwhile
-        self.peak_tree_kib = max(self.peak_tree_kib, total)
+        """Keeps the highest resident memory of the server's process tree seen so far."""
+        self.peak_tree_kib = max(self.peak_tree_kib, tree_rss_kib(self.process.pid))
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -622,14 +627,18 @@ def main():
     print("\n".join(lines))
 
 
-def write_section(path, text):
-    """Replaces this script's section of the results file, keeping the sections other benchmarks
-    (bench/journal.sh) wrote there."""
-    start, end = "<!-- bench/run.sh: start -->", "<!-- bench/run.sh: end -->"
+def write_section(path, text, name="bench/run.sh", after=None):
+    """Replaces the section of the results file marked as name's, keeping the sections other
+    benchmarks (bench/journal.sh, bench/run.sh --from-start) wrote there. A new section goes
+    after the one marked as after when there is one, else first."""
+    start, end = f"<!-- {name}: start -->", f"<!-- {name}: end -->"
     block = f"{start}\n{text}{end}\n"
     old = path.read_text() if path.exists() else ""
     if start in old and end in old:
         new = old[: old.index(start)] + block + old[old.index(end) + len(end) + 1 :]
+    elif after and f"<!-- {after}: end -->" in old:
+        cut = old.index(f"<!-- {after}: end -->") + len(f"<!-- {after}: end -->") + 1
+        new = old[:cut] + "\n" + block + old[cut:]
     else:
         new = block + ("\n" + old if old else "")
     path.write_text(new)
