@@ -236,7 +236,8 @@ class JournalCliTest {
         .isEqualTo(
             "error: no journal at "
                 + data.resolve("elsewhere").resolve("journal.db")
-                + ": serve records deliveries there (pass --data-dir to read another)\n");
+                + ": serve records deliveries there (pass --data-dir or --journal to read"
+                + " another)\n");
     for (Run r : new Run[] {broken, replay}) {
       assertThat(r.exit()).isEqualTo(ExitCode.FAILURE);
       assertThat(r.err())
