@@ -7,6 +7,7 @@ import dev.hfwebhooks.journal.postgres.PostgresUrl;
 import dev.hfwebhooks.testing.Fixtures;
 import dev.hfwebhooks.testing.Postgres;
 import dev.hfwebhooks.testing.ServeProcess;
+import dev.hfwebhooks.testing.TcpProxy;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -185,6 +186,77 @@ class SeveralServersTest {
         .contains("interrupted: the server")
         .containsPattern("on \\S+/\\d+");
     assertThat(show.out() + list.out()).doesNotContain(url.password());
+  }
+
+  @Test
+  void losingTheDatabaseAnswers503UntilItIsBackThenServesAgainByItself(
+      @TempDir Path handlers, @TempDir Path runs) throws Exception {
+    PostgresUrl direct = postgres.freshSchema();
+    Path log = runs.resolve("ran.log");
+    Path note = handlers.resolve("note.sh");
+    Files.writeString(note, "#!/bin/sh\necho \"$WEBHOOK_DELIVERY_ID\" >> '" + log + "'\n");
+    Files.setPosixFilePermissions(note, PosixFilePermissions.fromString("rwxr-xr-x"));
+    List<String> accepted = new ArrayList<>();
+    try (TcpProxy proxy = TcpProxy.to(direct.host(), direct.port())) {
+      PostgresUrl url =
+          new PostgresUrl(
+              "127.0.0.1",
+              proxy.port(),
+              direct.database(),
+              direct.user(),
+              direct.password(),
+              direct.parameters());
+      try (ServeProcess server =
+          ServeProcess.start(
+              Map.of("HF_WEBHOOKS_JOURNAL", asTyped(url)),
+              "--async",
+              "--dir",
+              handlers.toString())) {
+        HttpClient client = HttpClient.newHttpClient();
+        HttpResponse<String> before = post(client, server);
+        assertThat(before.statusCode()).as(before.body()).isEqualTo(202);
+        accepted.add(before.headers().firstValue("X-Delivery-Id").orElseThrow());
+
+        proxy.cut();
+        HttpResponse<String> lost = post(client, server);
+        assertThat(lost.statusCode()).as(lost.body()).isEqualTo(503);
+        assertThat(lost.body()).contains("could not be recorded");
+
+        proxy.restore();
+        awaitTrue(
+            "deliveries accepted again once the database is back",
+            Duration.ofSeconds(60),
+            () -> {
+              HttpResponse<String> after = post(client, server);
+              after
+                  .headers()
+                  .firstValue("X-Delivery-Id")
+                  .filter(id -> after.statusCode() == 202)
+                  .ifPresent(accepted::add);
+              return after.statusCode() == 202;
+            });
+        awaitTrue(
+            "every accepted delivery ran",
+            Duration.ofSeconds(60),
+            () -> Files.exists(log) && Files.readAllLines(log).containsAll(accepted));
+        awaitTrue(
+            "every accepted delivery recorded as succeeded",
+            Duration.ofSeconds(60),
+            () -> succeeded(direct) == accepted.size());
+        assertThat(server.log())
+            .contains("cannot record the delivery")
+            .doesNotContain(direct.password());
+      }
+    }
+  }
+
+  private static HttpResponse<String> post(HttpClient client, ServeProcess server)
+      throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(URI.create(server.url() + "/webhooks/note"))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(Fixtures.payload("repo-create.json")))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static long succeeded(PostgresUrl url) throws Exception {
