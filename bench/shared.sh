@@ -116,15 +116,16 @@ targets() { # mode: the servers wrk loads
 }
 # wrk over the mode's servers at once (16 connections in all); prints "acked/s p50 p99 total".
 load() { # mode script seconds
-  local ports i=0 n
+  local ports i=0 n loads=()
   read -r -a ports <<< "$(targets "$1")"
   n=${#ports[@]}
   for p in "${ports[@]}"; do
     wrk -t$((2 / n > 0 ? 2 / n : 1)) -c$((16 / n)) -d"$3s" --latency -s "$2" \
       "http://127.0.0.1:$p/webhooks/bench" > "$work/wrk-$i.txt" &
+    loads+=($!)
     i=$((i + 1))
   done
-  wait
+  wait "${loads[@]}" # the wrk runs only: the servers are children of this shell too
   cat "$work"/wrk-*.txt | awk '
     function ms(v) { if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 } if (v ~ /ms$/) { sub(/ms$/, "", v); return v } sub(/s$/, "", v); return v * 1000 }
     /^Requests\/sec/ { rps += $2 } /requests in/ { total += $1 } /Non-2xx/ { bad += $NF }

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.hfwebhooks.journal.JournalException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 
 /** The journal's database: a pool of connections, and transactions on them. */
@@ -57,12 +58,27 @@ final class Database implements AutoCloseable {
    * that the journal comes back by itself with the database.
    */
   <T> T transaction(Work<T> work) {
+    return transaction(true, work);
+  }
+
+  /**
+   * As {@link #transaction(Work)}; unless {@code durable}, the commit does not wait for the
+   * database's disk ({@code synchronous_commit = off}): a crash of the database may lose the last
+   * such commits, never break one, which at worst runs a delivery once more (at least once). What
+   * an acknowledgement promises must be durable.
+   */
+  <T> T transaction(boolean durable, Work<T> work) {
     if (pool.isClosed()) {
       throw new JournalException("the journal " + url + " is closed");
     }
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
       try {
+        if (!durable) {
+          try (Statement s = c.createStatement()) {
+            s.execute("SET LOCAL synchronous_commit TO OFF");
+          }
+        }
         T result = work.run(c);
         c.commit();
         return result;

@@ -25,7 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The journal in a PostgreSQL database that several servers share. Each write is one transaction,
- * committed (and so durable, with PostgreSQL's defaults) before it returns.
+ * committed before it returns, so that a crash of the server loses none. As with the SQLite
+ * journal, only what an acknowledgement promises ({@link #enqueue}, {@link #hold}) waits for the
+ * database's disk too; after a crash of the database itself the last other writes may be missing,
+ * which at worst runs a delivery once more.
  *
  * <p>Any server takes any due delivery with {@link #claim}: the oldest, locked with {@code FOR
  * UPDATE SKIP LOCKED} so that servers claiming at once each get another. A server holds what it
@@ -75,7 +78,10 @@ public final class PostgresJournal implements Journal {
             return null;
           });
       String server = serverName();
-      return new PostgresJournal(db, server, new Leases(db, server, retention));
+      Leases leases = new Leases(db, server, retention);
+      // As the SQLite journal does at start: what is no longer kept goes before serving.
+      leases.prune();
+      return new PostgresJournal(db, server, leases);
     } catch (RuntimeException e) {
       db.close();
       throw e;
@@ -152,7 +158,7 @@ public final class PostgresJournal implements Journal {
 
   @Override
   public void enqueue(NewDelivery delivery) {
-    write(
+    durable(
         c -> {
           PostgresRows.insert(c, delivery, Status.QUEUED, server, Leases.LEASE);
           leases.inserted();
@@ -333,7 +339,7 @@ public final class PostgresJournal implements Journal {
 
   @Override
   public Held hold(NewDelivery delivery, String key, Duration wait, Duration max) {
-    return write(
+    return durable(
         c -> {
           Held held = PostgresHolds.hold(c, delivery, key, wait, max);
           leases.inserted();
@@ -384,11 +390,24 @@ public final class PostgresJournal implements Journal {
     db.close();
   }
 
+  /** A write that must be on the database's disk before it returns: what a 202 promises. */
+  private <T> T durable(Database.Work<T> work) {
+    return write(true, work);
+  }
+
+  /**
+   * A write whose loss in a crash of the database would at worst run a delivery once more: its
+   * commit does not wait for the disk, as the SQLite journal's do not.
+   */
   private <T> T write(Database.Work<T> work) {
+    return write(false, work);
+  }
+
+  private <T> T write(boolean durable, Database.Work<T> work) {
     if (leases == null) {
       throw new IllegalStateException("journal opened for reading only");
     }
-    return db.transaction(work);
+    return db.transaction(durable, work);
   }
 
   private JournalException noDelivery(String id) {

@@ -323,6 +323,29 @@ class PostgresJournalTest {
   }
 
   @Test
+  void aLoginThatMayNotCreateTheTablesIsToldWhatToGrant() throws Exception {
+    String role = "hfw_limited_" + Long.toHexString(System.nanoTime());
+    try (Connection c = Postgres.connect(url);
+        Statement s = c.createStatement()) {
+      s.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'limited-pw'");
+    }
+    try {
+      PostgresUrl limited =
+          new PostgresUrl(url.host(), url.port(), url.database(), role, "limited-pw", Map.of());
+
+      assertThatThrownBy(() -> PostgresJournal.openForServe(limited, Retention.DEFAULT))
+          .isInstanceOf(JournalException.class)
+          .hasMessageStartingWith("user " + role + " may not use the journal's tables in")
+          .hasMessageContaining("grant it CREATE");
+    } finally {
+      try (Connection c = Postgres.connect(url);
+          Statement s = c.createStatement()) {
+        s.execute("DROP ROLE " + role);
+      }
+    }
+  }
+
+  @Test
   void retentionKeepsTheNewestAndNeverWhatWaitsOrRuns() throws Exception {
     try (PostgresJournal journal = PostgresJournal.openForServe(url, new Retention(3, null))) {
       NewDelivery waiting = arrived("deploy", Instant.now().minusSeconds(60));
