@@ -83,43 +83,11 @@ public final class SqliteJournal implements Journal {
   static final int PAGE_SIZE = 8192;
 
   /**
-   * Format 2 added log_applied, for the write-ahead log; format 3 moved a delivery's latest attempt
-   * into its row; format 4 has flow control: the statuses {@code filtered}, {@code debounced} and
-   * {@code superseded}, which an earlier version could not read, and what {@code @debounce} keeps.
+   * The format of the tables below, kept in {@code PRAGMA user_version}. A version that changes
+   * them raises it and converts a journal of the one before; nothing was released before this one,
+   * so there is nothing older to convert.
    */
-  private static final int SCHEMA_VERSION = 4;
-
-  /** How far the database has the write-ahead log's records: one row. */
-  private static final String LOG_APPLIED =
-      """
-      CREATE TABLE log_applied (
-        log_generation INTEGER NOT NULL,  -- the log file of the last record applied
-        log_offset     INTEGER NOT NULL   -- the offset after it in that file
-      );
-      INSERT INTO log_applied VALUES (0, 0);
-      """;
-
-  /** What a delivery held by {@code @debounce} needs: its key, when it is due, what replaced it. */
-  private static final String DEBOUNCE_COLUMNS =
-      """
-      ALTER TABLE deliveries ADD COLUMN debounce_key TEXT;
-      ALTER TABLE deliveries ADD COLUMN burst_started INTEGER;
-      ALTER TABLE deliveries ADD COLUMN due INTEGER;
-      ALTER TABLE deliveries ADD COLUMN superseded_by TEXT;
-      """;
-
-  /** From format 2: each delivery's latest attempt moves into its row. */
-  private static final String LATEST_ATTEMPT_IN_ROW =
-      """
-      ALTER TABLE deliveries ADD COLUMN attempt_trigger TEXT;
-      ALTER TABLE deliveries ADD COLUMN attempt_started INTEGER;
-      ALTER TABLE deliveries ADD COLUMN attempt_status TEXT;
-      UPDATE deliveries SET (attempt_trigger, attempt_started, attempt_status) =
-        (SELECT trigger, started, status FROM attempts
-         WHERE delivery = deliveries.id AND number = deliveries.attempts);
-      DELETE FROM attempts
-        WHERE number = (SELECT attempts FROM deliveries WHERE id = attempts.delivery);
-      """;
+  private static final int SCHEMA_VERSION = 1;
 
   private static final String SCHEMA =
       """
@@ -158,8 +126,13 @@ public final class SqliteJournal implements Journal {
         error       TEXT,
         PRIMARY KEY (delivery, number)
       ) WITHOUT ROWID;
-      """
-          + LOG_APPLIED;
+      -- How far the database has the write-ahead log's records: one row.
+      CREATE TABLE log_applied (
+        log_generation INTEGER NOT NULL,  -- the log file of the last record applied
+        log_offset     INTEGER NOT NULL   -- the offset after it in that file
+      );
+      INSERT INTO log_applied VALUES (0, 0);
+      """;
 
   // No index beyond the two keys: each costs every write, and what else reads the table (lists,
   // recovery at start) scans at most --keep rows, in milliseconds.
@@ -192,9 +165,6 @@ public final class SqliteJournal implements Journal {
 
   private final Path file;
   private final Retention retention;
-
-  /** Whether rows hold their latest attempt (format 3 on); before, every attempt is in attempts. */
-  private final boolean latestInRow;
 
   private final Statements reader;
   private final Statements writer;
@@ -260,10 +230,8 @@ public final class SqliteJournal implements Journal {
       Connection reader,
       Statements writer,
       Connection checkpoints,
-      JournalLog log,
-      int format) {
+      JournalLog log) {
     this.file = file;
-    this.latestInRow = format >= 3;
     this.retention = retention;
     this.reader = new Statements(reader);
     this.writer = writer;
@@ -330,7 +298,7 @@ public final class SqliteJournal implements Journal {
       writer = connect(file, true, BUSY_TIMEOUT);
       Statements sql = new Statements(writer);
       execute(writer, "BEGIN IMMEDIATE");
-      migrate(file, writer);
+      createOrCheck(file, writer);
       long generation = logged ? recoverLog(file, sql) : 0;
       prune(writer, retention);
       execute(writer, "COMMIT");
@@ -349,8 +317,7 @@ public final class SqliteJournal implements Journal {
           connect(file, false, BUSY_TIMEOUT),
           sql,
           connect(file, false, BUSY_TIMEOUT),
-          log,
-          SCHEMA_VERSION);
+          log);
     } catch (SQLException e) {
       closeQuietly(writer);
       throw translate(file, e);
@@ -414,8 +381,7 @@ public final class SqliteJournal implements Journal {
         throw new JournalException(notAJournal(file, "it has no deliveries table"));
       }
       checkVersion(file, version);
-      // An older format is read as it is: converting it takes a writer (serve, replay).
-      return new SqliteJournal(file, Retention.DEFAULT, reader, null, null, null, version);
+      return new SqliteJournal(file, Retention.DEFAULT, reader, null, null, null);
     } catch (SQLException e) {
       closeQuietly(reader);
       throw translate(file, e);
@@ -430,7 +396,7 @@ public final class SqliteJournal implements Journal {
     if (!create) {
       config.resetOpenMode(SQLiteOpenMode.CREATE);
     }
-    // FULL as opened, so that what open() commits (a migration, a recovered log) is synced; the
+    // FULL as opened, so that what open() commits (a new journal, a recovered log) is synced; the
     // writer then chooses per batch (commit()).
     config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
     config.setBusyTimeout((int) busy.toMillis());
@@ -440,8 +406,7 @@ public final class SqliteJournal implements Journal {
     if (create) {
       // The page size first: a new file takes it only before anything is written, and switching
       // to WAL writes. A row is ~1.5 KB with its body, and 8 KB pages cost a fifth less per
-      // delivery than the default 4 KB (fewer pages to split, link and log per row). An older
-      // journal keeps its 4 KB pages.
+      // delivery than the default 4 KB (fewer pages to split, link and log per row).
       execute(connection, "PRAGMA page_size = " + PAGE_SIZE);
       // WAL: readers (the landing page, deliveries) never block the writer, nor it them.
       execute(connection, "PRAGMA journal_mode = WAL");
@@ -468,35 +433,22 @@ public final class SqliteJournal implements Journal {
     }
   }
 
-  private static void migrate(Path file, Connection connection) throws SQLException {
+  /** Makes the tables of a new journal, or checks that an existing one is of this format. */
+  private static void createOrCheck(Path file, Connection connection) throws SQLException {
     int version = userVersion(connection);
-    if (version == 0) {
-      try (Statement s = connection.createStatement()) {
-        try (ResultSet tables =
-            s.executeQuery("SELECT count(*) FROM sqlite_schema WHERE type = 'table'")) {
-          if (tables.next() && tables.getInt(1) > 0) {
-            throw new JournalException(notAJournal(file, "it holds other tables"));
-          }
-        }
-        executeAll(s, SCHEMA);
-        s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
-      }
-    } else {
+    if (version != 0) {
       checkVersion(file, version);
-      if (version < SCHEMA_VERSION) {
-        try (Statement s = connection.createStatement()) {
-          if (version < 2) {
-            executeAll(s, LOG_APPLIED);
-          }
-          if (version < 3) {
-            executeAll(s, LATEST_ATTEMPT_IN_ROW);
-          }
-          if (version < 4) {
-            executeAll(s, DEBOUNCE_COLUMNS);
-          }
-          s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+      return;
+    }
+    try (Statement s = connection.createStatement()) {
+      try (ResultSet tables =
+          s.executeQuery("SELECT count(*) FROM sqlite_schema WHERE type = 'table'")) {
+        if (tables.next() && tables.getInt(1) > 0) {
+          throw new JournalException(notAJournal(file, "it holds other tables"));
         }
       }
+      executeAll(s, SCHEMA);
+      s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
     }
   }
 
@@ -508,12 +460,16 @@ public final class SqliteJournal implements Journal {
     }
   }
 
+  /** Refuses a journal of another format than this version's (user_version 0 is checked apart). */
   private static void checkVersion(Path file, int version) {
     if (version > SCHEMA_VERSION) {
       throw new JournalException(
           "the journal %s was written by a newer hf-webhooks (format %d; this one reads %d):"
                   .formatted(file, version, SCHEMA_VERSION)
               + " upgrade, or pass another --data-dir");
+    }
+    if (version != SCHEMA_VERSION) {
+      throw new JournalException(notAJournal(file, "its format, %d, is unknown".formatted(version)));
     }
   }
 
@@ -756,7 +712,7 @@ public final class SqliteJournal implements Journal {
             if (number == 0) {
               throw noDelivery(id);
             }
-            return new Started(number, findIn(sql, id, true).orElseThrow());
+            return new Started(number, findIn(sql, id).orElseThrow());
           });
     }
     // Waited for outside the lock, so that a slow writer (the database locked by another program)
@@ -812,7 +768,7 @@ public final class SqliteJournal implements Journal {
               List.of());
     } else {
       awaitApplied(id); // done before the lock, unless another start of it came in between
-      record = readNow(sql -> findIn(sql, id, latestInRow)).orElseThrow(() -> noDelivery(id));
+      record = readNow(sql -> findIn(sql, id)).orElseThrow(() -> noDelivery(id));
     }
     int number = record.summary().attempts() + 1;
     Instant started = Instant.now();
@@ -1389,17 +1345,15 @@ public final class SqliteJournal implements Journal {
 
   @Override
   public Optional<DeliveryRecord> find(String id) {
-    return read(sql -> findIn(sql, id, latestInRow));
+    return read(sql -> findIn(sql, id));
   }
 
-  private static Optional<DeliveryRecord> findIn(Statements sql, String id, boolean latestInRow)
-      throws SQLException {
+  private static Optional<DeliveryRecord> findIn(Statements sql, String id) throws SQLException {
     PreparedStatement p =
         sql.prepare(
             SUMMARY
-                + ", body, headers, output, stderr"
-                + (latestInRow ? ", attempt_trigger, attempt_started, attempt_status" : "")
-                + " FROM deliveries WHERE id = ?");
+                + ", body, headers, output, stderr, attempt_trigger, attempt_started,"
+                + " attempt_status FROM deliveries WHERE id = ?");
     p.setString(1, id);
     DeliverySummary summary;
     byte[] body;
@@ -1416,7 +1370,7 @@ public final class SqliteJournal implements Journal {
       headers = rs.getString("headers");
       output = rs.getString("output");
       stderr = rs.getString("stderr");
-      String trigger = latestInRow ? rs.getString("attempt_trigger") : null;
+      String trigger = rs.getString("attempt_trigger");
       if (trigger != null) {
         latest =
             new Attempt(

@@ -398,108 +398,6 @@ class SqliteJournalTest {
   }
 
   @Test
-  void aJournalOfFormat3GainsWhatDebounceKeeps() throws Exception {
-    open().close();
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
-        Statement s = c.createStatement()) {
-      for (String column : List.of("debounce_key", "burst_started", "due", "superseded_by")) {
-        s.execute("ALTER TABLE deliveries DROP COLUMN " + column);
-      }
-      s.execute("PRAGMA user_version = 3");
-    }
-
-    try (SqliteJournal journal = open()) {
-      NewDelivery d = arrived("retrain");
-      journal.hold(d, "k", Duration.ofMinutes(1), Duration.ofHours(1));
-
-      assertThat(journal.held()).extracting(Journal.Pending::id).containsExactly(d.id());
-    }
-  }
-
-  /** A journal as format 2 wrote it (format 1 lacked log_applied): every attempt in its table. */
-  private static final String FORMAT_2 =
-      """
-      CREATE TABLE deliveries (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
-        received INTEGER NOT NULL, handler TEXT NOT NULL, body BLOB NOT NULL,
-        headers TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
-        exit_status INTEGER, duration_ms INTEGER, error TEXT, output TEXT, stderr TEXT);
-      CREATE TABLE attempts (delivery TEXT NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
-        number INTEGER NOT NULL, trigger TEXT NOT NULL, started INTEGER NOT NULL,
-        status TEXT NOT NULL, exit_status INTEGER, duration_ms INTEGER, error TEXT,
-        PRIMARY KEY (delivery, number)) WITHOUT ROWID;
-      INSERT INTO deliveries VALUES
-        (1, 'retried', 1000, 'deploy', x'7b7d', '{}', 'succeeded', 2, 0, 12, NULL, 'ok', ''),
-        (2, 'waiting', 2000, 'deploy', x'7b7d', '{}', 'queued', 0, NULL, NULL, NULL, NULL, NULL);
-      INSERT INTO attempts VALUES
-        ('retried', 1, 'received', 1000, 'failed', 3, 7, 'deploy exited with status 3'),
-        ('retried', 2, 'retry', 3000, 'succeeded', 0, 12, NULL);
-      """;
-
-  /** Writes {@link #FORMAT_2}'s journal as {@code format} 1 or 2 had it. */
-  private void writeOlderJournal(int format) throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
-        Statement s = c.createStatement()) {
-      for (String statement : FORMAT_2.split(";\n")) {
-        if (!statement.isBlank()) {
-          s.execute(statement);
-        }
-      }
-      if (format == 2) {
-        s.execute("CREATE TABLE log_applied (log_generation INTEGER, log_offset INTEGER)");
-        s.execute("INSERT INTO log_applied VALUES (0, 0)");
-      }
-      s.execute("PRAGMA user_version = " + format);
-    }
-  }
-
-  @Test
-  void journalsOfFormats1And2AreMovedOnWithTheirAttemptsKept() throws Exception {
-    for (int format : new int[] {1, 2}) {
-      Files.deleteIfExists(file());
-      writeOlderJournal(format);
-
-      try (SqliteJournal journal = open()) {
-        assertThat(journal.find("retried").orElseThrow().attempts())
-            .as("format %d", format)
-            .extracting(Attempt::number, Attempt::trigger, Attempt::status, Attempt::exitStatus)
-            .containsExactly(
-                tuple(1, Trigger.RECEIVED, Status.FAILED, 3),
-                tuple(2, Trigger.RETRY, Status.SUCCEEDED, 0));
-        assertThat(journal.find("waiting").orElseThrow().attempts()).isEmpty();
-
-        int third = journal.start("retried", Trigger.REPLAY);
-        journal.finish("retried", third, failed(4), Status.FAILED);
-
-        assertThat(journal.find("retried").orElseThrow().attempts())
-            .extracting(Attempt::number, Attempt::trigger, Attempt::status, Attempt::exitStatus)
-            .containsExactly(
-                tuple(1, Trigger.RECEIVED, Status.FAILED, 3),
-                tuple(2, Trigger.RETRY, Status.SUCCEEDED, 0),
-                tuple(3, Trigger.REPLAY, Status.FAILED, 4));
-      }
-      Files.deleteIfExists(dir.resolve(SqliteJournal.FILE_NAME + "-wal"));
-      Files.deleteIfExists(dir.resolve(SqliteJournal.FILE_NAME + "-shm"));
-    }
-  }
-
-  @Test
-  void aJournalOfFormat2IsReadAsItIsWhenOpenedForReading() throws Exception {
-    writeOlderJournal(2);
-
-    try (SqliteJournal journal = SqliteJournal.openForReading(file())) {
-      assertThat(journal.find("retried").orElseThrow().attempts())
-          .extracting(Attempt::number, Attempt::status)
-          .containsExactly(tuple(1, Status.FAILED), tuple(2, Status.SUCCEEDED));
-      assertThat(journal.list(Query.newest(10))).hasSize(2);
-    }
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
-        Statement s = c.createStatement();
-        var rs = s.executeQuery("PRAGMA user_version")) {
-      assertThat(rs.getInt(1)).as("left as it was").isEqualTo(2);
-    }
-  }
-
-  @Test
   void aJournalFromANewerVersionIsRefused() throws Exception {
     open().close();
     try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file());
@@ -508,7 +406,30 @@ class SqliteJournalTest {
     }
 
     assertThatThrownBy(this::open)
+        .hasMessage(
+            "the journal "
+                + file()
+                + " was written by a newer hf-webhooks (format 99; this one reads 1): upgrade, or"
+                + " pass another --data-dir");
+    assertThatThrownBy(() -> SqliteJournal.openForReading(file()))
         .hasMessageStartingWith("the journal " + file() + " was written by a newer hf-webhooks");
+  }
+
+  @Test
+  void aDatabaseOfAnUnknownFormatIsNotTakenForAJournal() throws Exception {
+    open().close();
+    try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file());
+        Statement s = other.createStatement()) {
+      s.execute("PRAGMA user_version = -3");
+    }
+
+    assertThatThrownBy(this::open)
+        .hasMessage(
+            file()
+                + " is not an hf-webhooks journal (its format, -3, is unknown): move it away, or"
+                + " pass another --data-dir");
+    assertThatThrownBy(() -> SqliteJournal.openForReading(file()))
+        .hasMessageContaining("is not an hf-webhooks journal (its format, -3, is unknown)");
   }
 
   @Test
