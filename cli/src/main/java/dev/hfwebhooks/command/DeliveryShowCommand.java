@@ -6,7 +6,7 @@ import dev.hfwebhooks.journal.Attempt;
 import dev.hfwebhooks.journal.DeliveryRecord;
 import dev.hfwebhooks.journal.DeliverySummary;
 import dev.hfwebhooks.journal.JournalException;
-import dev.hfwebhooks.journal.SqliteJournal;
+import dev.hfwebhooks.journal.sqlite.SqliteJournal;
 import dev.hfwebhooks.payload.Json;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

@@ -6,7 +6,7 @@ import dev.hfwebhooks.handler.Outcome;
 import dev.hfwebhooks.journal.DeliveryRecord;
 import dev.hfwebhooks.journal.JournalException;
 import dev.hfwebhooks.journal.RecordedRun;
-import dev.hfwebhooks.journal.SqliteJournal;
+import dev.hfwebhooks.journal.sqlite.SqliteJournal;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

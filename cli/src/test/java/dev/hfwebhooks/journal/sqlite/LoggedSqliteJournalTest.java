@@ -1,4 +1,4 @@
-package dev.hfwebhooks.journal;
+package dev.hfwebhooks.journal.sqlite;
 
 import static dev.hfwebhooks.journal.Records.arrived;
 import static dev.hfwebhooks.journal.Records.failed;
@@ -6,6 +6,14 @@ import static dev.hfwebhooks.journal.Records.succeeded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.hfwebhooks.journal.Attempt;
+import dev.hfwebhooks.journal.DeliveryRecord;
+import dev.hfwebhooks.journal.DeliverySummary;
+import dev.hfwebhooks.journal.NewDelivery;
+import dev.hfwebhooks.journal.Query;
+import dev.hfwebhooks.journal.Retention;
+import dev.hfwebhooks.journal.Status;
+import dev.hfwebhooks.journal.Trigger;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

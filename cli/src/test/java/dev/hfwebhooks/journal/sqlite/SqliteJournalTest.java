@@ -1,4 +1,4 @@
-package dev.hfwebhooks.journal;
+package dev.hfwebhooks.journal.sqlite;
 
 import static dev.hfwebhooks.journal.Records.arrived;
 import static dev.hfwebhooks.journal.Records.failed;
@@ -7,6 +7,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.hfwebhooks.journal.Attempt;
+import dev.hfwebhooks.journal.AttemptResult;
+import dev.hfwebhooks.journal.DeliveryRecord;
+import dev.hfwebhooks.journal.DeliverySummary;
+import dev.hfwebhooks.journal.Journal;
+import dev.hfwebhooks.journal.JournalException;
+import dev.hfwebhooks.journal.NewDelivery;
+import dev.hfwebhooks.journal.Query;
+import dev.hfwebhooks.journal.Retention;
+import dev.hfwebhooks.journal.Status;
+import dev.hfwebhooks.journal.Trigger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -318,7 +329,7 @@ class SqliteJournalTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
         Statement s = c.createStatement();
         var rs = s.executeQuery("PRAGMA page_size")) {
-      assertThat(rs.getInt(1)).isEqualTo(SqliteJournal.PAGE_SIZE);
+      assertThat(rs.getInt(1)).isEqualTo(Schema.PAGE_SIZE);
     }
   }
 
