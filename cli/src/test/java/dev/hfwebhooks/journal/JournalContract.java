@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -151,6 +152,22 @@ public abstract class JournalContract {
       assertThatThrownBy(() -> journal.start("no-such-id", Trigger.REPLAY))
           .isInstanceOf(JournalException.class)
           .hasMessage("no delivery no-such-id in " + journal.location());
+    }
+  }
+
+  @Test
+  void aDeliveryIsFoundByAPrefixOfItsIdThatMatchesItAlone() {
+    NewDelivery first = withId("019ac6f0-3e21-7b4c-9d12-5f8e2a7c4b90");
+    NewDelivery second = withId("019ac6f0-3e99-7b4c-9d12-5f8e2a7c4b90");
+    try (Journal journal = openForServe()) {
+      journal.enqueue(first);
+      journal.enqueue(second);
+
+      assertThat(journal.find("019ac6f0-3e2")).map(DeliveryRecord::id).contains(first.id());
+      assertThat(journal.find("019ac6f0-3e9")).map(DeliveryRecord::id).contains(second.id());
+      assertThat(journal.find("019ac6f0-3e")).as("two match").isEmpty();
+      assertThat(journal.find("019ac6f0-3e21-7b4c-9d12-5f8e2a7c4b90-and-more")).isEmpty();
+      assertThat(journal.find(second.id()).orElseThrow().body()).isEqualTo(second.body());
     }
   }
 
@@ -482,6 +499,11 @@ public abstract class JournalContract {
     try (Journal reading = openForReading()) {
       assertThat(reading.find(delivery.id())).isPresent();
     }
+  }
+
+  private static NewDelivery withId(String id) {
+    NewDelivery d = arrived("deploy");
+    return new NewDelivery(id, d.received(), d.handler(), d.body(), Map.of("x-id", id));
   }
 
   /**

@@ -26,7 +26,27 @@ final class RowReads {
 
   private RowReads() {}
 
-  /** The delivery {@code id}, with every attempt. */
+  /** The delivery {@code id}, or else the only one whose id starts with it. */
+  static Optional<DeliveryRecord> find(Statements sql, String id) throws SQLException {
+    Optional<DeliveryRecord> exact = byId(sql, id);
+    if (exact.isPresent() || id.isEmpty()) {
+      return exact;
+    }
+    // A scan, not the id's index: a prefix is what a person types, rarely, and the table holds at
+    // most --keep rows.
+    PreparedStatement p =
+        sql.prepare("SELECT id FROM deliveries WHERE substr(id, 1, length(?1)) = ?1 LIMIT 2");
+    p.setString(1, id);
+    List<String> matches = new ArrayList<>();
+    try (ResultSet rs = p.executeQuery()) {
+      while (rs.next()) {
+        matches.add(rs.getString(1));
+      }
+    }
+    return matches.size() == 1 ? byId(sql, matches.getFirst()) : Optional.empty();
+  }
+
+  /** The delivery {@code id} (its whole id), with every attempt. */
   static Optional<DeliveryRecord> byId(Statements sql, String id) throws SQLException {
     PreparedStatement p =
         sql.prepare(

@@ -286,7 +286,7 @@ public final class SqliteJournal implements Journal {
 
   @Override
   public Optional<DeliveryRecord> find(String id) {
-    return read(sql -> RowReads.byId(sql, id));
+    return read(sql -> RowReads.find(sql, id));
   }
 
   @Override
