@@ -226,6 +226,8 @@ public final class Handlers implements AutoCloseable {
     watcher = FileSystems.getDefault().newWatchService();
     WatchService service = watcher;
     WatchKey first = register(dir, service);
+    // Taken with the watch, not when its thread starts: the folder may go in between.
+    Object firstIdentity = identity(dir);
     current.byName().values().stream()
         .filter(JsHandler.class::isInstance)
         .forEach(h -> ((JsHandler) h).watched(true));
@@ -236,7 +238,7 @@ public final class Handlers implements AutoCloseable {
             () -> {
               try {
                 WatchKey watched = first;
-                Object identity = identity(dir);
+                Object identity = firstIdentity;
                 while (true) {
                   WatchKey key = service.poll(GONE_POLL.toMillis(), TimeUnit.MILLISECONDS);
                   if (key != null) {

@@ -2,6 +2,7 @@ package dev.hfwebhooks.journal;
 
 import dev.hfwebhooks.journal.postgres.PostgresJournal;
 import dev.hfwebhooks.journal.postgres.PostgresUrl;
+import dev.hfwebhooks.journal.sqlite.SqliteJournal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

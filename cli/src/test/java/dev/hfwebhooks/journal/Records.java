@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
-/** Deliveries and results to put in a journal under test. */
+/** Deliveries and results to put in a journal under test, whichever store holds it. */
 public final class Records {
   public static final byte[] PUSH = Fixtures.payload("model-repo-content-update.json");
 

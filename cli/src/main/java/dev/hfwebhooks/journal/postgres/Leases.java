@@ -80,6 +80,20 @@ final class Leases implements AutoCloseable {
     }
   }
 
+  /**
+   * Prunes now when due, after a delivery was inserted: as the SQLite journal does, once another
+   * tenth of the count kept has come in (by age: once a minute). A failure is left to the next.
+   */
+  void pruneIfDue() {
+    if (pruneDue()) {
+      try {
+        prune();
+      } catch (JournalException e) {
+        // The delivery is recorded; the next insert or heart-beat prunes.
+      }
+    }
+  }
+
   private boolean pruneDue() {
     if (retention == null) {
       return false;

@@ -164,17 +164,20 @@ public final class PostgresJournal implements Journal {
           leases.inserted();
           return null;
         });
+    leases.pruneIfDue();
   }
 
   @Override
   public int acceptRunning(NewDelivery delivery) {
-    return write(
+    write(
         c -> {
           PostgresRows.insert(c, delivery, Status.RUNNING, server, Leases.LEASE);
           leases.inserted();
           addAttempt(c, delivery.id(), 1, Trigger.RECEIVED);
-          return 1;
+          return null;
         });
+    leases.pruneIfDue();
+    return 1;
   }
 
   private void addAttempt(Connection c, String id, int number, Trigger trigger)
@@ -334,17 +337,20 @@ public final class PostgresJournal implements Journal {
    */
   @Override
   public List<DeliverySummary> recover() {
-    return List.of();
+    return write(c -> List.of());
   }
 
   @Override
   public Held hold(NewDelivery delivery, String key, Duration wait, Duration max) {
-    return durable(
-        c -> {
-          Held held = PostgresHolds.hold(c, delivery, key, wait, max);
-          leases.inserted();
-          return held;
-        });
+    Held held =
+        durable(
+            c -> {
+              Held h = PostgresHolds.hold(c, delivery, key, wait, max);
+              leases.inserted();
+              return h;
+            });
+    leases.pruneIfDue();
+    return held;
   }
 
   @Override

@@ -91,7 +91,28 @@ final class PostgresRows {
     return duration.toMillis() + " milliseconds";
   }
 
-  static Optional<DeliveryRecord> find(Connection c, String id) throws SQLException {
+  /** A delivery by its id, or by a prefix of it that matches no other. */
+  static Optional<DeliveryRecord> find(Connection c, String idOrPrefix) throws SQLException {
+    String id = idOrPrefix;
+    try (PreparedStatement p =
+        c.prepareStatement(
+            "(SELECT id FROM hf_webhooks_deliveries WHERE id = ?) UNION ALL"
+                + " (SELECT id FROM hf_webhooks_deliveries WHERE starts_with(id, ?) AND id <> ?"
+                + " LIMIT 2) LIMIT 2")) {
+      p.setString(1, idOrPrefix);
+      p.setString(2, idOrPrefix);
+      p.setString(3, idOrPrefix);
+      try (ResultSet rs = p.executeQuery()) {
+        List<String> found = new ArrayList<>();
+        while (rs.next()) {
+          found.add(rs.getString(1));
+        }
+        if (found.isEmpty() || (found.size() > 1 && !found.getFirst().equals(idOrPrefix))) {
+          return Optional.empty();
+        }
+        id = found.getFirst();
+      }
+    }
     DeliverySummary summary;
     byte[] body;
     String headers;
