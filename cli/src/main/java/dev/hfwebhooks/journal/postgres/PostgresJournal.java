@@ -205,7 +205,7 @@ public final class PostgresJournal implements Journal {
     return write(
         c -> {
           int number = startAttempt(c, id, trigger);
-          return new Started(number, PostgresRows.find(c, id).orElseThrow());
+          return new Started(number, PostgresRows.findExact(c, id).orElseThrow());
         });
   }
 
@@ -283,7 +283,7 @@ public final class PostgresJournal implements Journal {
             trigger = number > 1 ? Trigger.RETRY : Trigger.RECEIVED;
           }
           addAttempt(c, id, number, trigger);
-          return Optional.of(new Started(number, PostgresRows.find(c, id).orElseThrow()));
+          return Optional.of(new Started(number, PostgresRows.findExact(c, id).orElseThrow()));
         });
   }
 

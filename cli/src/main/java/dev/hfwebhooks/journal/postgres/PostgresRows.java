@@ -113,6 +113,11 @@ final class PostgresRows {
         id = found.getFirst();
       }
     }
+    return findExact(c, id);
+  }
+
+  /** A delivery by its whole id: what a worker that just started it reads. */
+  static Optional<DeliveryRecord> findExact(Connection c, String id) throws SQLException {
     DeliverySummary summary;
     byte[] body;
     String headers;
