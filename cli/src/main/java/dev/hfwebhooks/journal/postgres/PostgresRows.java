@@ -1,9 +1,8 @@
 package dev.hfwebhooks.journal.postgres;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.hfwebhooks.journal.Attempt;
 import dev.hfwebhooks.journal.AttemptResult;
+import dev.hfwebhooks.journal.Columns;
 import dev.hfwebhooks.journal.DeliveryRecord;
 import dev.hfwebhooks.journal.DeliverySummary;
 import dev.hfwebhooks.journal.NewDelivery;
@@ -23,7 +22,6 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** How the journal's records map to the tables' rows, and the reads. */
@@ -152,8 +150,8 @@ final class PostgresRows {
                   Trigger.parse(rs.getString("trigger")),
                   instant(rs, "started"),
                   Status.parse(rs.getString("status")),
-                  integer(rs, "exit_status"),
-                  longOrNull(rs, "duration_ms"),
+                  Columns.integer(rs, "exit_status"),
+                  Columns.longOrNull(rs, "duration_ms"),
                   rs.getString("error"),
                   rs.getString("server")));
         }
@@ -163,7 +161,7 @@ final class PostgresRows {
         new DeliveryRecord(
             summary,
             body == null ? new byte[0] : body,
-            headers(headers),
+            Columns.headers(headers),
             output,
             stderr,
             attempts));
@@ -212,26 +210,8 @@ final class PostgresRows {
         rs.getString("handler"),
         Status.parse(rs.getString("status")),
         rs.getInt("attempts"),
-        integer(rs, "exit_status"),
-        longOrNull(rs, "duration_ms"),
+        Columns.integer(rs, "exit_status"),
+        Columns.longOrNull(rs, "duration_ms"),
         rs.getString("error"));
-  }
-
-  private static Map<String, String> headers(String json) {
-    try {
-      return Json.MAPPER.readValue(json, new TypeReference<Map<String, String>>() {});
-    } catch (JsonProcessingException e) {
-      return Map.of();
-    }
-  }
-
-  private static Integer integer(ResultSet rs, String column) throws SQLException {
-    int value = rs.getInt(column);
-    return rs.wasNull() ? null : value;
-  }
-
-  private static Long longOrNull(ResultSet rs, String column) throws SQLException {
-    long value = rs.getLong(column);
-    return rs.wasNull() ? null : value;
   }
 }

@@ -1,22 +1,19 @@
 package dev.hfwebhooks.journal.sqlite;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.hfwebhooks.journal.Attempt;
+import dev.hfwebhooks.journal.Columns;
 import dev.hfwebhooks.journal.DeliveryRecord;
 import dev.hfwebhooks.journal.DeliverySummary;
 import dev.hfwebhooks.journal.Journal.Pending;
 import dev.hfwebhooks.journal.Query;
 import dev.hfwebhooks.journal.Status;
 import dev.hfwebhooks.journal.Trigger;
-import dev.hfwebhooks.payload.Json;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** The SQL that reads deliveries back, inside whichever transaction the caller holds. */
@@ -96,8 +93,8 @@ final class RowReads {
                 Trigger.parse(rs.getString("trigger")),
                 Instant.ofEpochMilli(rs.getLong("started")),
                 Status.parse(rs.getString("status")),
-                integer(rs, "exit_status"),
-                longOrNull(rs, "duration_ms"),
+                Columns.integer(rs, "exit_status"),
+                Columns.longOrNull(rs, "duration_ms"),
                 rs.getString("error")));
       }
     }
@@ -108,7 +105,7 @@ final class RowReads {
         new DeliveryRecord(
             summary,
             body == null ? new byte[0] : body,
-            headers(headers),
+            Columns.headers(headers),
             output,
             stderr,
             attempts));
@@ -169,26 +166,8 @@ final class RowReads {
         rs.getString("handler"),
         Status.parse(rs.getString("status")),
         rs.getInt("attempts"),
-        integer(rs, "exit_status"),
-        longOrNull(rs, "duration_ms"),
+        Columns.integer(rs, "exit_status"),
+        Columns.longOrNull(rs, "duration_ms"),
         rs.getString("error"));
-  }
-
-  private static Map<String, String> headers(String json) {
-    try {
-      return Json.MAPPER.readValue(json, new TypeReference<Map<String, String>>() {});
-    } catch (JsonProcessingException e) {
-      return Map.of();
-    }
-  }
-
-  private static Integer integer(ResultSet rs, String column) throws SQLException {
-    int value = rs.getInt(column);
-    return rs.wasNull() ? null : value;
-  }
-
-  private static Long longOrNull(ResultSet rs, String column) throws SQLException {
-    long value = rs.getLong(column);
-    return rs.wasNull() ? null : value;
   }
 }
