@@ -12,11 +12,15 @@ import dev.hfwebhooks.journal.NewDelivery;
 import dev.hfwebhooks.journal.Retention;
 import dev.hfwebhooks.journal.Status;
 import dev.hfwebhooks.journal.Trigger;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,6 +94,29 @@ class SqliteJournalTest extends JournalContract {
                 + " another --data-dir");
     assertThatThrownBy(() -> SqliteJournal.openForReading(file()))
         .hasMessageContaining("is not an hf-webhooks journal");
+  }
+
+  @Test
+  void aDamagedJournalIsOneClearError() throws Exception {
+    try (SqliteJournal journal = open()) {
+      for (int i = 0; i < 20; i++) {
+        journal.enqueue(arrived("deploy"));
+      }
+    }
+    // Every page but the first, which holds the header and the table of tables: closed, the
+    // journal is all in this file (the last connection copied the WAL back and removed it).
+    try (FileChannel channel = FileChannel.open(file(), StandardOpenOption.WRITE)) {
+      byte[] junk = new byte[(int) channel.size() - Schema.PAGE_SIZE];
+      Arrays.fill(junk, (byte) 0x5a);
+      channel.write(ByteBuffer.wrap(junk), Schema.PAGE_SIZE);
+    }
+
+    assertThatThrownBy(this::open)
+        .isInstanceOf(JournalException.class)
+        .hasMessage(
+            "the journal "
+                + file()
+                + " is damaged: move it away (a new one is made), or pass another --data-dir");
   }
 
   @Test
