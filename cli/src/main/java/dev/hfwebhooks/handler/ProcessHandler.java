@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProcessHandler implements Handler {
   /** The answer is capped; a handler that prints more is cut, and the log says so. */
-  static final int MAX_ANSWER_BYTES = 1 << 20;
+  static final int MAX_ANSWER_BYTES = AnswerCap.MAX_BYTES;
 
   /**
    * Linux refuses to start a process whose single environment string exceeds 128 KiB (E2BIG); a
@@ -93,7 +93,7 @@ public final class ProcessHandler implements Handler {
       }
       join(PIPE_GRACE, pumps);
       if (stdout.truncated) {
-        log.add("[hf-webhooks] answer cut at " + MAX_ANSWER_BYTES + " bytes");
+        log.add(AnswerCap.CUT_LINE);
       }
       int exit = process.exitValue();
       String output = stdout.text();
