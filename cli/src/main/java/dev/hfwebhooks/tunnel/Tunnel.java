@@ -1,6 +1,7 @@
 package dev.hfwebhooks.tunnel;
 
 import dev.hfwebhooks.handler.ProcessTree;
+import dev.hfwebhooks.hub.HubToken;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +28,9 @@ import java.util.function.Consumer;
  * JVM dies without running hooks (see {@link DieWithServer}). A client that ends on its own is
  * reported through {@link #lost}, never restarted: a new tunnel would have a new URL, which the
  * webhooks registered on the Hub do not know.
+ *
+ * <p>The client gets the server's environment without the Hub token and the webhook secret, which
+ * are none of its business.
  */
 public final class Tunnel implements AutoCloseable {
   /** How long the client gets to exit after SIGTERM before SIGKILL. */
@@ -37,6 +41,12 @@ public final class Tunnel implements AutoCloseable {
 
   /** Once the client exits, how long a child of it may keep its output open. */
   private static final Duration PIPE_GRACE = Duration.ofSeconds(1);
+
+  /**
+   * Variables removed from the client's environment besides the Hub's tokens: the webhook secret.
+   * Masking them in its output is not enough; a client may send its environment anywhere.
+   */
+  private static final List<String> HIDDEN_VARIABLES = List.of("WEBHOOK_SECRET");
 
   private final TunnelSpec spec;
   private final Process process;
@@ -63,14 +73,30 @@ public final class Tunnel implements AutoCloseable {
   public static Tunnel start(
       TunnelSpec spec, int port, Collection<String> secrets, Consumer<String> echo)
       throws TunnelException {
+    return start(spec, port, secrets, echo, System.getenv());
+  }
+
+  /** {@link #start} with {@code environment} standing for the server's (for tests). */
+  static Tunnel start(
+      TunnelSpec spec,
+      int port,
+      Collection<String> secrets,
+      Consumer<String> echo,
+      Map<String, String> environment)
+      throws TunnelException {
     List<String> command = new ArrayList<>(spec.commandFor(port));
-    command.set(0, resolve(spec).toString());
+    command.set(0, resolve(spec, environment.get("PATH")).toString());
     ProcessBuilder builder = new ProcessBuilder(withPrefix(command));
     Map<String, String> env = builder.environment();
-    // NGROK_AUTHTOKEN and the like pass through; the webhook secret is none of the client's
-    // business.
-    env.remove("WEBHOOK_SECRET");
-    ClientOutput output = new ClientOutput(Redactor.of(System.getenv(), command, secrets), echo);
+    env.clear();
+    env.putAll(environment);
+    // NGROK_AUTHTOKEN and the like pass through: the client needs its own credentials. The Hub
+    // token and the webhook secret are removed, not only masked in the output.
+    HubToken.VARIABLES.forEach(env::remove);
+    HIDDEN_VARIABLES.forEach(env::remove);
+    // What is removed is still masked: the client may find the token by other means (the file
+    // `huggingface-cli login` writes) and print it.
+    ClientOutput output = new ClientOutput(Redactor.of(environment, command, secrets), echo);
 
     // The kernel's parent-death signal follows the thread that started the process, so a thread
     // that lives exactly as long as the client starts it, then waits for it.
@@ -116,10 +142,10 @@ public final class Tunnel implements AutoCloseable {
   }
 
   /** The program, checked before anything starts so that a missing one gets its own message. */
-  private static Path resolve(TunnelSpec spec) throws TunnelException {
+  private static Path resolve(TunnelSpec spec, String path) throws TunnelException {
     String program = spec.command().getFirst();
     Path found =
-        Programs.find(program, System.getenv("PATH"))
+        Programs.find(program, path)
             .orElseThrow(
                 () ->
                     new TunnelException(
