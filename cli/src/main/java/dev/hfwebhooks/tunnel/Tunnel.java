@@ -24,10 +24,11 @@ import java.util.function.Consumer;
  * A tunnel client (ngrok, cloudflared...) run as a child of the server, giving it a public URL.
  *
  * <p>The client never outlives the server: {@link #close} ends it and everything it started, the
- * server's shutdown hook calls it on Ctrl-C and SIGTERM, and on Linux the kernel ends it when the
- * JVM dies without running hooks (see {@link DieWithServer}). A client that ends on its own is
- * reported through {@link #lost}, never restarted: a new tunnel would have a new URL, which the
- * webhooks registered on the Hub do not know.
+ * server's shutdown hook calls it on Ctrl-C and SIGTERM, and on Linux, when the JVM dies without
+ * running hooks, the kernel ends the client (see {@link DieWithServer}) and a watchdog process ends
+ * what the client started (see {@link GroupWatchdog}). A client that ends on its own is reported
+ * through {@link #lost}, never restarted: a new tunnel would have a new URL, which the webhooks
+ * registered on the Hub do not know.
  *
  * <p>The client gets the server's environment without the Hub token and the webhook secret, which
  * are none of its business.
@@ -51,6 +52,7 @@ public final class Tunnel implements AutoCloseable {
   private final TunnelSpec spec;
   private final Process process;
   private final ClientOutput output;
+  private volatile GroupWatchdog watchdog;
   private final List<Thread> readers = new ArrayList<>();
   private final CompletableFuture<String> url = new CompletableFuture<>();
   private final CompletableFuture<String> lost = new CompletableFuture<>();
@@ -129,6 +131,10 @@ public final class Tunnel implements AutoCloseable {
       throw new TunnelException("interrupted while starting " + spec.client());
     }
     Tunnel tunnel = new Tunnel(spec, process, output);
+    if (DieWithServer.ownGroup()) {
+      // No parent-death signal for this one: it is what acts once the JVM is gone.
+      tunnel.watchdog = GroupWatchdog.start(process.pid(), STOP_GRACE).orElse(null);
+    }
     tunnel.readers.add(Thread.ofVirtual().start(() -> tunnel.read(process.getInputStream())));
     tunnel.readers.add(Thread.ofVirtual().start(() -> tunnel.read(process.getErrorStream())));
     created.complete(tunnel);
@@ -272,5 +278,15 @@ public final class Tunnel implements AutoCloseable {
     } catch (IOException e) {
       // Already closed.
     }
+    GroupWatchdog left = watchdog;
+    if (left != null) {
+      // Also ends what the client moved out of its process tree but not out of its group.
+      left.close();
+    }
+  }
+
+  /** The watchdog of the client's process group, or null where none runs (for tests). */
+  GroupWatchdog watchdog() {
+    return watchdog;
   }
 }

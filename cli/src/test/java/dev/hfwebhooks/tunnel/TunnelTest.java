@@ -200,4 +200,25 @@ class TunnelTest {
         .doesNotContain("hf_from_the_variable_1234", "hf_from_the_old_name_5678")
         .doesNotContain("the-webhook-secret");
   }
+
+  @Test
+  void aServerThatIsGoneTakesWhatTheClientStartedWithIt() throws Exception {
+    assumeThat(DieWithServer.ownGroup()).as("setsid (util-linux)").isTrue();
+    Path cloudflared = StandInClients.cloudflared(dir);
+    try (Tunnel tunnel = start(TunnelSpec.command(cloudflared + " {port}", null, TIMEOUT))) {
+      tunnel.awaitUrl();
+      long client = StandInClients.pid(dir, "cloudflared");
+      long child = StandInClients.pid(dir, "cloudflared-child");
+      assertThat(tunnel.watchdog()).isNotNull();
+      assertThat(Fixtures.isRunning(child))
+          .as("the watchdog waits while the server lives")
+          .isTrue();
+
+      // What the JVM's exit does to the watchdog's pipe, without ending the client from here.
+      tunnel.watchdog().close();
+
+      assertThat(Fixtures.isRunning(child)).as("the client's child").isFalse();
+      assertThat(Fixtures.isRunning(client)).as("the client").isFalse();
+    }
+  }
 }
