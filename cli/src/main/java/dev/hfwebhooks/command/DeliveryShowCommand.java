@@ -59,7 +59,8 @@ final class DeliveryShowCommand implements Callable<Integer> {
 
   static UserError unknown(String id, Path file) {
     return UserError.usage(
-        "no delivery %s in %s (hf-webhooks deliveries lists them)".formatted(id, file));
+        "no delivery %s in %s (hf-webhooks deliveries lists them)"
+            .formatted(UserError.visible(id), file));
   }
 
   private static ObjectNode json(DeliveryRecord record) {
