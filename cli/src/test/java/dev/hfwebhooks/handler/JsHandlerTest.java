@@ -302,12 +302,12 @@ class JsHandlerTest {
       // from a process.
       assertThat(chatty.answer().json()).isFalse();
       assertThat(chatty.answer().body())
-          .hasSize(AnswerCap.MAX_BYTES)
+          .hasSize(AnswerCap.DEFAULT_MAX_BYTES)
           .startsWith("\"aaa")
           .isEqualTo(chatty.output());
       // Two bytes a character: the cap falls inside one, which is left out whole.
       byte[] cut = accents.answer().body().getBytes(StandardCharsets.UTF_8);
-      assertThat(cut.length).isEqualTo(AnswerCap.MAX_BYTES - 1);
+      assertThat(cut.length).isEqualTo(AnswerCap.DEFAULT_MAX_BYTES - 1);
       assertThat(accents.answer().body()).doesNotContain("\uFFFD").endsWith("éé");
       assertThat(justUnder.answer().json()).isTrue();
       assertThat(justUnder.answer().body()).hasSize(1000000 + "{\"s\":\"\"}".length());

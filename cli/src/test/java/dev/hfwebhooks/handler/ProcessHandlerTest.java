@@ -51,7 +51,7 @@ class ProcessHandlerTest {
 
       assertThat(outcome.result()).isEqualTo(Result.SUCCEEDED);
       assertThat(outcome.answer().json()).isFalse();
-      assertThat(outcome.answer().body()).hasSize(ProcessHandler.MAX_ANSWER_BYTES);
+      assertThat(outcome.answer().body()).hasSize(AnswerCap.DEFAULT_MAX_BYTES);
     }
     assertThat(run.log).anySatisfy(line -> assertThat(line).contains("answer cut at"));
   }

@@ -530,9 +530,9 @@ class PythonHandlerTest {
     try (Handlers handlers = new Handlers(Fixtures.scan(dir))) {
       Outcome outcome = run.run(handlers, "chatty", PUSH, Duration.ofSeconds(20));
 
-      assertThat(answer(outcome)).hasSize(AnswerCap.MAX_BYTES).startsWith("\"aaa");
+      assertThat(answer(outcome)).hasSize(AnswerCap.DEFAULT_MAX_BYTES).startsWith("\"aaa");
       assertThat(outcome.answer().json()).isFalse();
     }
-    assertThat(run.log).contains(AnswerCap.CUT_LINE);
+    assertThat(run.log).contains(AnswerCap.cutLine(AnswerCap.DEFAULT_MAX_BYTES));
   }
 }
