@@ -151,6 +151,7 @@
     const attempts = el("ol", {}, ...record.history.map((a) => el("li", {},
       a.trigger + ", " + a.started + ": ", el("span", { class: a.status }, a.status),
       a.durationMs === null ? "" : " in " + a.durationMs + " ms",
+      a.server ? " on " + a.server : "",
       a.error ? " (" + a.error + ")" : "")));
     show(detail, el("h3", {}, "Delivery ", el("code", {}, record.id), " to " + record.handler),
       el("h4", {}, "Attempts"), attempts,

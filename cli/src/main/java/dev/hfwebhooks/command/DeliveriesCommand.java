@@ -3,14 +3,13 @@ package dev.hfwebhooks.command;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hfwebhooks.journal.DeliverySummary;
+import dev.hfwebhooks.journal.Journal;
 import dev.hfwebhooks.journal.JournalException;
+import dev.hfwebhooks.journal.JournalStore;
 import dev.hfwebhooks.journal.Query;
-import dev.hfwebhooks.journal.SqliteJournal;
 import dev.hfwebhooks.journal.Status;
 import dev.hfwebhooks.payload.Json;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -32,7 +31,7 @@ import picocli.CommandLine.Spec;
     subcommands = DeliveryShowCommand.class)
 final class DeliveriesCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
-  @Mixin DataDirOption data;
+  @Mixin JournalOption data;
 
   @Option(names = "--handler", paramLabel = "NAME", description = "Only this handler's.")
   String handler;
@@ -66,9 +65,9 @@ final class DeliveriesCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw UserError.usage("--status: " + e.getMessage());
     }
-    Path file = data.journal();
+    JournalStore store = data.store();
     List<DeliverySummary> deliveries;
-    try (SqliteJournal journal = openForReading(file)) {
+    try (Journal journal = openForReading(store)) {
       deliveries = journal.list(query);
     } catch (JournalException e) {
       throw UserError.failure(e.getMessage(), e);
@@ -81,8 +80,8 @@ final class DeliveriesCommand implements Callable<Integer> {
     } else if (deliveries.isEmpty()) {
       out.println(
           handler == null && status == null
-              ? "No deliveries recorded in " + file + " yet."
-              : "No deliveries match in " + file + ".");
+              ? "No deliveries recorded in " + store.location() + " yet."
+              : "No deliveries match in " + store.location() + ".");
     } else {
       table(deliveries, out);
     }
@@ -91,13 +90,18 @@ final class DeliveriesCommand implements Callable<Integer> {
   }
 
   /** Opens the journal to read; a missing one is a usage error (a wrong --data-dir, likely). */
-  static SqliteJournal openForReading(Path file) {
-    if (!Files.exists(file)) {
-      throw UserError.usage(
-          "no journal at %s: serve records deliveries there (pass --data-dir to read another)"
-              .formatted(file));
+  static Journal openForReading(JournalStore store) {
+    if (!store.exists()) {
+      throw noJournal(store);
     }
-    return SqliteJournal.openForReading(file);
+    return store.openForReading();
+  }
+
+  static UserError noJournal(JournalStore store) {
+    return UserError.usage(
+        "no journal at %s: serve records deliveries there (pass --data-dir or --journal to read"
+                .formatted(store.location())
+            + " another)");
   }
 
   /** The fields of one delivery that {@code --json} prints for each. */

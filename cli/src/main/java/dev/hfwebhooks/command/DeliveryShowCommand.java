@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hfwebhooks.journal.Attempt;
 import dev.hfwebhooks.journal.DeliveryRecord;
 import dev.hfwebhooks.journal.DeliverySummary;
+import dev.hfwebhooks.journal.Journal;
 import dev.hfwebhooks.journal.JournalException;
-import dev.hfwebhooks.journal.SqliteJournal;
+import dev.hfwebhooks.journal.JournalStore;
 import dev.hfwebhooks.payload.Json;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
     })
 final class DeliveryShowCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
-  @Mixin DataDirOption data;
+  @Mixin JournalOption data;
 
   @Parameters(index = "0", paramLabel = "ID", description = "The delivery id (X-Delivery-Id).")
   String id;
@@ -40,10 +40,10 @@ final class DeliveryShowCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Path file = data.journal();
+    JournalStore store = data.store();
     DeliveryRecord record;
-    try (SqliteJournal journal = DeliveriesCommand.openForReading(file)) {
-      record = journal.find(id).orElseThrow(() -> unknown(id, file));
+    try (Journal journal = DeliveriesCommand.openForReading(store)) {
+      record = journal.find(id).orElseThrow(() -> unknown(id, store));
     } catch (JournalException e) {
       throw UserError.failure(e.getMessage(), e);
     }
@@ -57,10 +57,10 @@ final class DeliveryShowCommand implements Callable<Integer> {
     return ExitCode.OK;
   }
 
-  static UserError unknown(String id, Path file) {
+  static UserError unknown(String id, JournalStore store) {
     return UserError.usage(
         "no delivery %s in %s (hf-webhooks deliveries lists them)"
-            .formatted(UserError.visible(id), file));
+            .formatted(UserError.visible(id), store.location()));
   }
 
   private static ObjectNode json(DeliveryRecord record) {
@@ -85,7 +85,8 @@ final class DeliveryShowCommand implements Callable<Integer> {
           // Jackson writes a null Integer or Long as JSON null.
           .put("exit_status", a.exitStatus())
           .put("duration_ms", a.durationMs())
-          .put("error", a.error());
+          .put("error", a.error())
+          .put("server", a.server());
     }
     return node;
   }
@@ -112,13 +113,14 @@ final class DeliveryShowCommand implements Callable<Integer> {
     }
     for (Attempt a : record.attempts()) {
       out.printf(
-          "  %d  %s  %-9s  %-9s  %8s%s%s%n",
+          "  %d  %s  %-9s  %-9s  %8s%s%s%s%n",
           a.number(),
           DeliveriesCommand.time(a.started()),
           a.trigger().label(),
           a.status().label(),
           DeliveriesCommand.duration(a.durationMs()),
           a.exitStatus() == null ? "" : "  exit " + a.exitStatus(),
+          a.server() == null ? "" : "  on " + a.server(),
           a.error() == null ? "" : "  " + a.error());
     }
     out.println();

@@ -4,12 +4,11 @@ import dev.hfwebhooks.handler.Handler;
 import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.handler.Outcome;
 import dev.hfwebhooks.journal.DeliveryRecord;
+import dev.hfwebhooks.journal.Journal;
 import dev.hfwebhooks.journal.JournalException;
+import dev.hfwebhooks.journal.JournalStore;
 import dev.hfwebhooks.journal.RecordedRun;
-import dev.hfwebhooks.journal.SqliteJournal;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,7 +32,7 @@ import picocli.CommandLine.Spec;
 final class ReplayCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
-  @Mixin DataDirOption data;
+  @Mixin JournalOption data;
 
   @Parameters(index = "0", paramLabel = "ID", description = "The delivery id (X-Delivery-Id).")
   String id;
@@ -48,17 +47,15 @@ final class ReplayCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Duration timeout = Seconds.positive("--timeout", timeoutSeconds);
-    Path file = data.journal();
-    if (!Files.exists(file)) {
-      throw UserError.usage(
-          "no journal at %s: serve records deliveries there (pass --data-dir to read another)"
-              .formatted(file));
+    JournalStore store = data.store();
+    if (!store.exists()) {
+      throw DeliveriesCommand.noJournal(store);
     }
     PrintWriter out = spec.commandLine().getOut();
-    try (SqliteJournal journal = SqliteJournal.open(file, null);
+    try (Journal journal = store.openToWrite();
         Handlers handlers = new Handlers(common.scanWithoutConflicts())) {
       DeliveryRecord record =
-          journal.find(id).orElseThrow(() -> DeliveryShowCommand.unknown(id, file));
+          journal.find(id).orElseThrow(() -> DeliveryShowCommand.unknown(id, store));
       Handler handler =
           handlers
               .find(record.handler())

@@ -121,7 +121,7 @@ final class ServeCommand implements Callable<Integer> {
   boolean register;
 
   @ParentCommand HfWebhooksCommand root;
-  @Mixin DataDirOption data;
+  @Mixin JournalOption data;
 
   @Option(
       names = "--no-journal",
@@ -192,6 +192,9 @@ final class ServeCommand implements Callable<Integer> {
       throw UserError.usage(
           "--async needs the journal: a delivery is answered once it is recorded there");
     }
+    if (noJournal && spec.commandLine().getParseResult().hasMatchedOption("--journal")) {
+      throw UserError.usage("--no-journal and --journal ask for opposite things: pass one");
+    }
     if (workers < 1) {
       throw UserError.usage("--workers must be at least 1, not " + workers);
     }
@@ -241,7 +244,7 @@ final class ServeCommand implements Callable<Integer> {
             retries,
             retryDelay,
             workers,
-            noJournal ? null : data.dir(),
+            noJournal ? null : data.store(),
             retention,
             python,
             common.verbose,

@@ -12,16 +12,15 @@ import dev.hfwebhooks.hub.PartialSyncException;
 import dev.hfwebhooks.hub.Registration;
 import dev.hfwebhooks.hub.Sync;
 import dev.hfwebhooks.hub.WebhookSpec;
-import dev.hfwebhooks.journal.DataDir;
 import dev.hfwebhooks.journal.DeliveryQueue;
 import dev.hfwebhooks.journal.DeliverySummary;
 import dev.hfwebhooks.journal.HeldDeliveries;
 import dev.hfwebhooks.journal.Journal;
 import dev.hfwebhooks.journal.JournalException;
+import dev.hfwebhooks.journal.JournalStore;
 import dev.hfwebhooks.journal.RecordedRun;
 import dev.hfwebhooks.journal.Retention;
 import dev.hfwebhooks.journal.RetryPolicy;
-import dev.hfwebhooks.journal.SqliteJournal;
 import dev.hfwebhooks.server.ServerConfig;
 import dev.hfwebhooks.server.ServerLog;
 import dev.hfwebhooks.server.StartupMessage;
@@ -32,7 +31,6 @@ import dev.hfwebhooks.tunnel.TunnelSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +52,9 @@ final class Serving {
   /** How long a server waits for its handlers to get ready before it serves anyway. */
   private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(10);
 
+  private static final JournalStore.ForServe NO_JOURNAL =
+      new JournalStore.ForServe(Journal.none(), null);
+
   private final ServerConfig config;
   private final TunnelSpec tunnelSpec;
   private final String spaceUrl;
@@ -63,7 +64,7 @@ final class Serving {
   private final int retries;
   private final Duration retryDelay;
   private final int workers;
-  private final Path dataDir;
+  private final JournalStore store;
   private final Retention retention;
   private final PythonSettings python;
   private final boolean verbose;
@@ -74,7 +75,7 @@ final class Serving {
    * @param tunnelSpec the tunnel client to run, or null
    * @param spaceUrl the Space's public URL when on a Space, else null
    * @param hubSecret the secret for Hub webhooks as given (null: keep theirs; empty: remove it)
-   * @param dataDir the journal's folder, or null for no journal
+   * @param store where the journal is, or null for no journal
    * @param verbose whether to echo the tunnel client's output
    */
   Serving(
@@ -87,7 +88,7 @@ final class Serving {
       int retries,
       Duration retryDelay,
       int workers,
-      Path dataDir,
+      JournalStore store,
       Retention retention,
       PythonSettings python,
       boolean verbose,
@@ -102,7 +103,7 @@ final class Serving {
     this.retries = retries;
     this.retryDelay = retryDelay;
     this.workers = workers;
-    this.dataDir = dataDir;
+    this.store = store;
     this.retention = retention;
     this.python = python;
     this.verbose = verbose;
@@ -116,16 +117,16 @@ final class Serving {
     List<Directives.Declared> declared = register ? HubSetup.directives(scan) : List.of();
     HubClient hub = register ? HubSetup.connect(environment) : null;
     ServerLog log = new ServerLog(out);
-    if (dataDir == null) {
+    if (store == null) {
       refuseDebounceWithoutJournal(scan);
     }
     Handlers handlers = new Handlers(scan, python);
     handlers.logLoadsTo(log::handlerLine);
     // Handlers get ready while the journal opens, not on the first delivery.
     Handlers.WarmUp warmUp = handlers.warmUp();
-    Recording recording;
+    JournalStore.ForServe recording;
     try {
-      recording = dataDir == null ? Recording.NONE : openJournal(dataDir, retention);
+      recording = store == null ? NO_JOURNAL : openJournal(store, retention);
     } catch (RuntimeException e) {
       handlers.close();
       throw e;
@@ -204,6 +205,10 @@ final class Serving {
               d ->
                   journal.find(d.id()).map(r -> handlers.lane(r.handler(), r.body())).orElse(null));
       log.info(recovered + " deliveries left unfinished by the last server: running them.");
+    }
+    if (queue != null) {
+      // A journal other servers share hands out deliveries; one this server keeps does nothing.
+      queue.startClaiming(r -> handlers.lane(r.handler(), r.body()));
     }
     if (held != null) {
       try {
@@ -360,38 +365,20 @@ final class Serving {
     }
   }
 
-  /** The journal serve writes to, and the lock that keeps it this serve's alone. */
-  record Recording(Journal journal, DataDir.Lock lock) implements AutoCloseable {
-    static final Recording NONE = new Recording(Journal.none(), null);
-
-    @Override
-    public void close() {
-      journal.close();
-      if (lock != null) {
-        lock.close();
-      }
-    }
-  }
-
   /**
-   * Opens the journal before anything listens, so that a read-only disk, a locked database or
-   * another serve on the same data dir stop serve at start, not at its first delivery.
+   * Opens the journal before anything listens, so that a read-only disk, a locked database, a
+   * database out of reach or another serve on the same data dir stop serve at start, not at its
+   * first delivery.
    */
-  private static Recording openJournal(Path dir, Retention retention) {
-    DataDir.Lock lock = null;
+  private static JournalStore.ForServe openJournal(JournalStore store, Retention retention) {
     try {
-      DataDir.checkWritable(dir);
-      lock = DataDir.lock(dir);
-      return new Recording(SqliteJournal.openForServe(DataDir.journal(dir), retention), lock);
+      return store.openForServe(retention);
     } catch (JournalException e) {
-      if (lock != null) {
-        lock.close();
-      }
       throw UserError.failure(e.getMessage(), e);
     }
   }
 
-  private String journalLine(Recording recording) {
+  private String journalLine(JournalStore.ForServe recording) {
     if (recording.journal() == Journal.none()) {
       return "Journal: off (--no-journal): deliveries are not recorded.";
     }

@@ -4,6 +4,7 @@ import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.hub.Registration;
 import dev.hfwebhooks.journal.DeliveryQueue;
 import dev.hfwebhooks.journal.HeldDeliveries;
+import dev.hfwebhooks.journal.JournalStore;
 import dev.hfwebhooks.server.WebhookServer;
 import dev.hfwebhooks.tunnel.Tunnel;
 import java.io.PrintWriter;
@@ -23,7 +24,7 @@ final class Shutdown {
   private final WebhookServer server;
   private final DeliveryQueue queue;
   private final Handlers handlers;
-  private final Serving.Recording recording;
+  private final JournalStore.ForServe recording;
   private final Duration grace;
   private final CompletableFuture<Void> requested = new CompletableFuture<>();
   private final Thread hook = new Thread(this::onSignal, "hf-webhooks-shutdown");
@@ -37,7 +38,7 @@ final class Shutdown {
       WebhookServer server,
       DeliveryQueue queue,
       Handlers handlers,
-      Serving.Recording recording,
+      JournalStore.ForServe recording,
       Duration grace) {
     this.out = out;
     this.server = server;

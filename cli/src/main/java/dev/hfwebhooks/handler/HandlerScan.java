@@ -130,8 +130,17 @@ public record HandlerScan(
     return of(target, null, entries, python);
   }
 
+  /** The same target with no handlers: what is served while its folder is gone. */
+  public HandlerScan none() {
+    return new HandlerScan(dir, only, python, List.of(), List.of(), List.of());
+  }
+
   /** The same target scanned again (the folder changed). */
   public HandlerScan again() throws IOException {
+    if (only == null && !Files.isDirectory(dir)) {
+      // A folder replaced by a file is not a handler file to serve.
+      throw new IOException("handlers folder " + dir + " is not a folder any more");
+    }
     return of(only != null ? only : dir, python);
   }
 

@@ -9,15 +9,18 @@ import dev.hfwebhooks.payload.Json;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -40,6 +43,12 @@ public final class Handlers implements AutoCloseable {
   private volatile Snapshot current;
   private volatile BiConsumer<String, String> loadLog = (name, line) -> {};
   private WatchService watcher;
+
+  /** Whether the folder was found gone at the last rescan, so that it is said once. */
+  private boolean folderGone;
+
+  /** How often a folder found gone is looked for again. */
+  private static final Duration GONE_POLL = Duration.ofSeconds(1);
 
   /**
    * One consistent view: the scan, the handler of each served file, and what each file declares
@@ -215,46 +224,98 @@ public final class Handlers implements AutoCloseable {
   public synchronized void watch(Consumer<String> log) throws IOException {
     Path dir = current.scan().dir();
     watcher = FileSystems.getDefault().newWatchService();
-    dir.register(
-        watcher,
-        StandardWatchEventKinds.ENTRY_CREATE,
-        StandardWatchEventKinds.ENTRY_DELETE,
-        StandardWatchEventKinds.ENTRY_MODIFY);
+    WatchService service = watcher;
+    WatchKey first = register(dir, service);
+    // Taken with the watch, not when its thread starts: the folder may go in between.
+    Object firstIdentity = identity(dir);
     current.byName().values().stream()
         .filter(JsHandler.class::isInstance)
         .forEach(h -> ((JsHandler) h).watched(true));
-    WatchService service = watcher;
     Thread.ofPlatform()
         .daemon()
         .name("hf-webhooks-watch")
         .start(
             () -> {
               try {
+                WatchKey watched = first;
+                Object identity = firstIdentity;
                 while (true) {
-                  WatchKey key = service.take();
-                  // Let a burst of events settle, then take them all as one change.
-                  Thread.sleep(SETTLE);
-                  do {
-                    key.pollEvents();
-                    key.reset();
-                  } while ((key = service.poll(10, TimeUnit.MILLISECONDS)) != null);
-                  rescan(log);
+                  WatchKey key = service.poll(GONE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+                  if (key != null) {
+                    // Let a burst of events settle, then take them all as one change.
+                    Thread.sleep(SETTLE);
+                    do {
+                      key.pollEvents();
+                      key.reset();
+                    } while ((key = service.poll(10, TimeUnit.MILLISECONDS)) != null);
+                    rescan(log);
+                  }
+                  // The folder itself may have gone (deleted, moved away, replaced by a file):
+                  // a watch follows the folder it was given, not its name, so look at the name.
+                  if (!watched.isValid() || !Objects.equals(identity, identity(dir))) {
+                    watched.cancel();
+                    rescan(log);
+                    while (identity(dir) == null) {
+                      Thread.sleep(GONE_POLL.toMillis());
+                    }
+                    watched = register(dir, service);
+                    identity = identity(dir);
+                    rescan(log);
+                  }
                 }
               } catch (InterruptedException | ClosedWatchServiceException e) {
                 // Stopped.
+              } catch (IOException e) {
+                log.accept(
+                    "warning: cannot watch %s again (%s); restart to pick up changes"
+                        .formatted(dir, e.getMessage()));
               }
             });
+  }
+
+  private static WatchKey register(Path dir, WatchService service) throws IOException {
+    return dir.register(
+        service,
+        StandardWatchEventKinds.ENTRY_CREATE,
+        StandardWatchEventKinds.ENTRY_DELETE,
+        StandardWatchEventKinds.ENTRY_MODIFY);
+  }
+
+  /** Which folder {@code dir} names now (its inode), or null when it names none. */
+  private static Object identity(Path dir) {
+    try {
+      BasicFileAttributes attributes = Files.readAttributes(dir, BasicFileAttributes.class);
+      return attributes.isDirectory() ? attributes.fileKey() : null;
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /** Brings the set up to date with the folder and reports the difference. */
   public synchronized void rescan(Consumer<String> log) {
     Snapshot before = current;
     HandlerScan scan;
+    Path dir = before.scan().dir();
     try {
       scan = before.scan().again();
+      if (folderGone) {
+        log.accept("the handlers folder " + dir + " is back");
+        folderGone = false;
+      }
     } catch (IOException e) {
-      log.accept("error: " + e.getMessage() + "; still serving the handlers loaded before");
-      return;
+      if (Files.isDirectory(dir)) {
+        log.accept("error: " + e.getMessage() + "; still serving the handlers loaded before");
+        return;
+      }
+      // Its handlers cannot run any more: 404 for each until the folder is back.
+      if (!folderGone) {
+        log.accept(
+            "error: the handlers folder %s is gone (deleted, moved or replaced by a file): no"
+                    .formatted(dir)
+                + " webhooks are served until it is back");
+        folderGone = true;
+      }
+      scan = before.scan().none();
     }
     Snapshot after = new Snapshot(scan, build(scan, before.byName()));
     // Any event may be an edit of a kept JavaScript file: let each read its file again.

@@ -12,6 +12,7 @@ import java.time.Instant;
  * @param exitStatus the process's exit status, or null
  * @param durationMs how long it ran, or null while running
  * @param error its error line, or null
+ * @param server the server that ran it, in a journal several servers share; null otherwise
  */
 public record Attempt(
     int number,
@@ -20,4 +21,18 @@ public record Attempt(
     Status status,
     Integer exitStatus,
     Long durationMs,
-    String error) {}
+    String error,
+    String server) {
+
+  /** An attempt in a journal only one server writes, which has no need to name it. */
+  public Attempt(
+      int number,
+      Trigger trigger,
+      Instant started,
+      Status status,
+      Integer exitStatus,
+      Long durationMs,
+      String error) {
+    this(number, trigger, started, status, exitStatus, durationMs, error, null);
+  }
+}

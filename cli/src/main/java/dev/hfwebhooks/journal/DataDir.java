@@ -1,5 +1,6 @@
 package dev.hfwebhooks.journal;
 
+import dev.hfwebhooks.journal.sqlite.SqliteJournal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

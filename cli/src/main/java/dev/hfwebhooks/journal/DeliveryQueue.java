@@ -4,6 +4,7 @@ import dev.hfwebhooks.flow.Lanes;
 import dev.hfwebhooks.handler.Outcome;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -27,6 +28,12 @@ import java.util.random.RandomGenerator;
  * <p>A delivery submitted with a {@link Lanes.Lane} ({@code @concurrency}) waits for its turn in it
  * before its attempt starts, without holding a worker; each retry waits again, behind those that
  * came meanwhile.
+ *
+ * <p>On a journal several servers {@linkplain Journal#shared() share}, deliveries are not handed to
+ * this queue's workers directly: whichever server has a free worker {@linkplain Journal#claim
+ * claims} the oldest due one, so a delivery accepted by a busy server runs on an idle one, and a
+ * retry or a dead server's delivery runs wherever a worker is free ({@link Claims}). There a lane
+ * counts this server's runs, and a delivery waits for its turn on the worker that claimed it.
  */
 public final class DeliveryQueue {
   /** Runs one attempt of a recorded delivery through its handler; never throws. */
@@ -72,6 +79,7 @@ public final class DeliveryQueue {
   }
 
   private final Journal journal;
+  private final boolean shared;
   private final Runner runner;
   private final RetryPolicy policy;
   private final Scheduler scheduler;
@@ -83,6 +91,11 @@ public final class DeliveryQueue {
   private final AtomicInteger outstanding = new AtomicInteger();
 
   private volatile boolean closing;
+
+  private final int workerCount;
+
+  /** What takes deliveries from a shared journal; null otherwise. */
+  private volatile Claims claims;
 
   public DeliveryQueue(
       Journal journal,
@@ -96,6 +109,8 @@ public final class DeliveryQueue {
       throw new IllegalArgumentException("workers must be at least 1, not " + workers);
     }
     this.journal = journal;
+    this.shared = journal.shared();
+    this.workerCount = workers;
     this.runner = runner;
     this.policy = policy;
     this.scheduler = scheduler;
@@ -158,6 +173,13 @@ public final class DeliveryQueue {
    * delivery waiting for its turn holds no worker.
    */
   private void submit(String id, Trigger trigger, Lanes.Lane lane) {
+    if (shared) {
+      Claims c = claims;
+      if (c != null) {
+        c.wake(); // this server's claims take it, or another server's do
+      }
+      return;
+    }
     outstanding.incrementAndGet();
     if (lane == null) {
       execute(() -> attempt(id, trigger, null, null), null);
@@ -193,44 +215,18 @@ public final class DeliveryQueue {
         return; // stays queued in the journal, for the next start
       }
       Journal.Started started = journal.startAndRead(id, trigger);
-      int number = started.number();
-      DeliveryRecord record = started.delivery();
-      Outcome outcome = runner.run(record);
-      AttemptResult result = AttemptResult.of(outcome);
-      String what =
-          "%s delivery=%s attempt %d %s in %d ms"
-              .formatted(
-                  record.handler(), id, number, result.status().label(), result.durationMs());
-      if (outcome.succeeded()) {
-        journal.finish(id, number, result, Status.SUCCEEDED);
-        log.accept(what);
-      } else if (closing) {
-        // Stopped with the server (or failed as it stopped): at-least-once says run it again.
-        journal.finish(id, number, result, Status.QUEUED);
-        log.accept(what + " (" + outcome.error() + "); queued for the next start");
-      } else if (policy.retriesAfter(number)) {
-        journal.finish(id, number, result, Status.QUEUED);
-        Duration delay = policy.delayAfter(number, random);
-        log.accept(
-            what
-                + " (%s); retry %d of %d in %s"
-                    .formatted(outcome.error(), number, policy.retries(), seconds(delay)));
-        outstanding.incrementAndGet();
-        scheduler.schedule(
-            delay,
-            () -> {
-              submit(id, Trigger.RETRY, lane);
-              done();
-            });
-      } else {
-        journal.finish(id, number, result, result.status());
-        log.accept(
-            what
-                + " (%s)%s"
-                    .formatted(
-                        outcome.error(),
-                        policy.retries() == 0 ? "" : "; no retries left, giving up"));
-      }
+      settle(
+          started,
+          runner.run(started.delivery()),
+          delay -> {
+            outstanding.incrementAndGet();
+            scheduler.schedule(
+                delay,
+                () -> {
+                  submit(id, Trigger.RETRY, lane);
+                  done();
+                });
+          });
     } catch (RuntimeException e) {
       // The journal failed (disk full, locked): what it last recorded stands, and the next start
       // runs a delivery left queued or running again.
@@ -240,6 +236,123 @@ public final class DeliveryQueue {
         turn.leave();
       }
       done();
+    }
+  }
+
+  /**
+   * Records how an attempt ended and what comes next: done, queued for the next start (the server
+   * stops), or a retry after the policy's delay, which {@code retry} schedules.
+   */
+  private void settle(Journal.Started started, Outcome outcome, Consumer<Duration> retry) {
+    String id = started.delivery().id();
+    int number = started.number();
+    AttemptResult result = AttemptResult.of(outcome);
+    String what =
+        "%s delivery=%s attempt %d %s in %d ms"
+            .formatted(
+                started.delivery().handler(),
+                id,
+                number,
+                result.status().label(),
+                result.durationMs());
+    if (outcome.succeeded()) {
+      journal.finish(id, number, result, Status.SUCCEEDED);
+      log.accept(what);
+    } else if (closing) {
+      // Stopped with the server (or failed as it stopped): at-least-once says run it again.
+      journal.finish(id, number, result, Status.QUEUED);
+      log.accept(
+          what
+              + " (%s); queued for %s"
+                  .formatted(outcome.error(), shared ? "another server" : "the next start"));
+    } else if (policy.retriesAfter(number)) {
+      Duration delay = policy.delayAfter(number, random);
+      journal.finish(id, number, result, Status.QUEUED, delay);
+      log.accept(
+          what
+              + " (%s); retry %d of %d in %s"
+                  .formatted(outcome.error(), number, policy.retries(), seconds(delay)));
+      retry.accept(delay);
+    } else {
+      journal.finish(id, number, result, result.status());
+      log.accept(
+          what
+              + " (%s)%s"
+                  .formatted(
+                      outcome.error(),
+                      policy.retries() == 0 ? "" : "; no retries left, giving up"));
+    }
+  }
+
+  // ---- a shared journal ----
+
+  /**
+   * Starts taking deliveries from a {@linkplain Journal#shared() shared} journal, each run in the
+   * lane {@code lanes} gives it (none for null); does nothing on a journal only this server keeps,
+   * whose deliveries are submitted.
+   */
+  public synchronized void startClaiming(Function<DeliveryRecord, Lanes.Lane> lanes) {
+    if (!shared || claims != null || closing) {
+      return;
+    }
+    claims =
+        new Claims(
+            journal,
+            workerCount,
+            started -> {
+              outstanding.incrementAndGet();
+              try {
+                workers.execute(() -> runClaimed(started, lanes));
+              } catch (RejectedExecutionException e) {
+                // Closing: let go of it for another server, as a stop does with a running one.
+                handBack(started);
+                claims.released();
+                done();
+              }
+            },
+            log);
+    claims.start();
+  }
+
+  private void runClaimed(Journal.Started started, Function<DeliveryRecord, Lanes.Lane> lanes) {
+    DeliveryRecord record = started.delivery();
+    Lanes.Turn turn = null;
+    try {
+      Lanes.Lane lane = lanes.apply(record);
+      if (lane != null) {
+        CompletableFuture<Lanes.Turn> later = new CompletableFuture<>();
+        turn = lane.tryEnter(later::complete);
+        if (turn == null) {
+          turn = later.join();
+        }
+      }
+      if (closing) {
+        handBack(started);
+        return;
+      }
+      settle(started, runner.run(record), delay -> scheduler.schedule(delay, claims::wake));
+    } catch (RuntimeException e) {
+      log.accept("delivery=%s: %s".formatted(record.id(), e.getMessage()));
+    } finally {
+      if (turn != null) {
+        turn.leave();
+      }
+      claims.released();
+      done();
+    }
+  }
+
+  /** Queues a claimed delivery again without running it, for whichever server comes next. */
+  private void handBack(Journal.Started started) {
+    try {
+      journal.finish(
+          started.delivery().id(),
+          started.number(),
+          new AttemptResult(
+              Status.FAILED, null, 0, "interrupted: the server stopped first", null, null),
+          Status.QUEUED);
+    } catch (RuntimeException e) {
+      // Its lease lapses, and another server takes it then.
     }
   }
 
@@ -272,7 +385,14 @@ public final class DeliveryQueue {
    * handlers still running, whose deliveries are queued again for the next start.
    */
   public void close(Duration grace, Runnable stopRunning) {
-    closing = true;
+    Claims c;
+    synchronized (this) {
+      closing = true;
+      c = claims;
+    }
+    if (c != null) {
+      c.close();
+    }
     scheduler.close();
     workers.shutdown();
     try {

@@ -47,6 +47,37 @@ public interface Journal extends AutoCloseable {
   void finish(String id, int number, AttemptResult result, Status next);
 
   /**
+   * As {@link #finish(String, int, AttemptResult, Status)}, for an attempt whose delivery is to run
+   * again ({@code next} queued) no sooner than {@code after} from now: a retry's back-off, which a
+   * {@linkplain #shared() shared} journal keeps so that any server may run the retry. A journal one
+   * server keeps leaves the waiting to that server's queue.
+   */
+  default void finish(String id, int number, AttemptResult result, Status next, Duration after) {
+    finish(id, number, result, next);
+  }
+
+  /**
+   * Whether several servers share this journal: then any of them may run any queued delivery, each
+   * taking it with {@link #claim}, and a server that dies holds its running deliveries only until
+   * their lease lapses. A journal one server keeps is recovered at its start instead ({@link
+   * #recover}).
+   */
+  default boolean shared() {
+    return false;
+  }
+
+  /**
+   * Takes the delivery that has waited longest among those due to run (queued and past any
+   * back-off, held by {@code @debounce} past their time, or running on a server whose lease lapsed)
+   * and starts its next attempt on this server, under a lease that the journal renews while this
+   * process lives. Empty when none is due. No two servers take the same delivery. Only for a
+   * {@linkplain #shared() shared} journal.
+   */
+  default Optional<Started> claim() {
+    throw new UnsupportedOperationException("only a shared journal hands deliveries out");
+  }
+
+  /**
    * Takes back what a server that stopped or died left unfinished: deliveries still {@code running}
    * become {@code queued} (their last attempt is recorded as interrupted). Returns every queued
    * delivery, oldest first. Only one server may call this on one journal at a time.

@@ -13,7 +13,7 @@ public enum Trigger {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  static Trigger parse(String label) {
+  public static Trigger parse(String label) {
     return valueOf(label.toUpperCase(Locale.ROOT));
   }
 }

@@ -47,7 +47,8 @@ final class DeliveryJson {
           .put("status", a.status().label())
           .put("exitStatus", a.exitStatus())
           .put("durationMs", a.durationMs())
-          .put("error", a.error());
+          .put("error", a.error())
+          .put("server", a.server());
     }
     return Json.write(root);
   }

@@ -11,9 +11,9 @@ import dev.hfwebhooks.journal.DataDir;
 import dev.hfwebhooks.journal.DeliveryRecord;
 import dev.hfwebhooks.journal.NewDelivery;
 import dev.hfwebhooks.journal.Retention;
-import dev.hfwebhooks.journal.SqliteJournal;
 import dev.hfwebhooks.journal.Status;
 import dev.hfwebhooks.journal.Trigger;
+import dev.hfwebhooks.journal.sqlite.SqliteJournal;
 import dev.hfwebhooks.payload.Json;
 import dev.hfwebhooks.testing.Gen;
 import dev.hfwebhooks.testing.Generated;
@@ -292,7 +292,8 @@ class JournalCliTest {
         .isEqualTo(
             "error: no journal at "
                 + data.resolve("elsewhere").resolve("journal.db")
-                + ": serve records deliveries there (pass --data-dir to read another)\n");
+                + ": serve records deliveries there (pass --data-dir or --journal to read"
+                + " another)\n");
     for (Run r : new Run[] {broken, replay}) {
       assertThat(r.exit()).isEqualTo(ExitCode.FAILURE);
       assertThat(r.err())

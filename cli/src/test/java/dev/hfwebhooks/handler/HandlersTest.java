@@ -90,19 +90,45 @@ class HandlersTest {
   }
 
   @Test
-  void aRemovedFolderKeepsTheLastHandlersAndSaysSo() throws Exception {
+  void aFolderDeletedWhileWatchingServesNothingSaysSoOnceAndComesBackWithIt() throws Exception {
     Path sub = Files.createDirectory(dir.resolve("handlers"));
     write(sub, "keep.sh", "#!/bin/sh\n");
     try (Handlers handlers = new Handlers(HandlerScan.of(sub))) {
+      handlers.watch(events::add);
       Files.delete(sub.resolve("keep.sh"));
       Files.delete(sub);
-      handlers.rescan(events::add);
+      eventually(() -> handlers.find("keep").isEmpty());
+      handlers.rescan(events::add); // a second look says nothing new
 
-      assertThat(handlers.find("keep")).isPresent();
-      assertThat(events)
+      Files.createDirectory(sub);
+      write(sub, "back.sh", "#!/bin/sh\n");
+      eventually(() -> handlers.find("back").isPresent());
+
+      assertThat(events.stream().filter(e -> e.contains("is gone")))
           .singleElement()
           .asString()
-          .contains("still serving the handlers loaded before");
+          .isEqualTo(
+              "error: the handlers folder "
+                  + sub
+                  + " is gone (deleted, moved or replaced by a file): no webhooks are served"
+                  + " until it is back");
+      assertThat(events).contains("the handlers folder " + sub + " is back");
+    }
+  }
+
+  @Test
+  void aFolderReplacedByAFileServesNothingUntilItIsAFolderAgain() throws Exception {
+    Path sub = Files.createDirectory(dir.resolve("handlers"));
+    write(sub, "keep.sh", "#!/bin/sh\n");
+    try (Handlers handlers = new Handlers(HandlerScan.of(sub))) {
+      handlers.watch(events::add);
+      Files.move(sub, dir.resolve("moved"));
+      Files.writeString(sub, "not a folder");
+      eventually(() -> handlers.find("keep").isEmpty());
+
+      Files.delete(sub);
+      Files.move(dir.resolve("moved"), sub);
+      eventually(() -> handlers.find("keep").isPresent());
     }
   }
 }

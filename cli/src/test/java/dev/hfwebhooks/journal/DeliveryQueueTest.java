@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.hfwebhooks.handler.Outcome;
+import dev.hfwebhooks.journal.sqlite.SqliteJournal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -5,17 +5,17 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
-/** Deliveries and results to put in a journal under test. */
-final class Records {
-  static final byte[] PUSH = Fixtures.payload("model-repo-content-update.json");
+/** Deliveries and results to put in a journal under test, whichever store holds it. */
+public final class Records {
+  public static final byte[] PUSH = Fixtures.payload("model-repo-content-update.json");
 
   private Records() {}
 
-  static NewDelivery arrived(String handler) {
+  public static NewDelivery arrived(String handler) {
     return arrived(handler, Instant.now());
   }
 
-  static NewDelivery arrived(String handler, Instant received) {
+  public static NewDelivery arrived(String handler, Instant received) {
     return new NewDelivery(
         UUID.randomUUID().toString(),
         received,
@@ -24,11 +24,11 @@ final class Records {
         Map.of("content-type", "application/json", "user-agent", "HF-Webhooks"));
   }
 
-  static AttemptResult succeeded() {
+  public static AttemptResult succeeded() {
     return new AttemptResult(Status.SUCCEEDED, 0, 12, null, "{\"ok\":true}", "done");
   }
 
-  static AttemptResult failed(int exit) {
+  public static AttemptResult failed(int exit) {
     return new AttemptResult(
         Status.FAILED, exit, 7, "deploy exited with status " + exit, null, "disk full");
   }

@@ -8,7 +8,7 @@ import dev.hfwebhooks.journal.Journal;
 import dev.hfwebhooks.journal.RecordedRun;
 import dev.hfwebhooks.journal.Retention;
 import dev.hfwebhooks.journal.RetryPolicy;
-import dev.hfwebhooks.journal.SqliteJournal;
+import dev.hfwebhooks.journal.sqlite.SqliteJournal;
 import dev.hfwebhooks.server.ServerConfig;
 import dev.hfwebhooks.server.ServerLog;
 import dev.hfwebhooks.server.WebhookServer;

@@ -1,4 +1,4 @@
-package dev.hfwebhooks.journal;
+package dev.hfwebhooks.journal.sqlite;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package dev.hfwebhooks.journal;
+package dev.hfwebhooks.journal.sqlite;
 
 import static dev.hfwebhooks.journal.Records.arrived;
 import static dev.hfwebhooks.journal.Records.failed;
@@ -6,6 +6,14 @@ import static dev.hfwebhooks.journal.Records.succeeded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.hfwebhooks.journal.Attempt;
+import dev.hfwebhooks.journal.DeliveryRecord;
+import dev.hfwebhooks.journal.DeliverySummary;
+import dev.hfwebhooks.journal.NewDelivery;
+import dev.hfwebhooks.journal.Query;
+import dev.hfwebhooks.journal.Retention;
+import dev.hfwebhooks.journal.Status;
+import dev.hfwebhooks.journal.Trigger;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -21,14 +29,14 @@ import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 
 /**
- * The journal as serve opens it, with its write-ahead log: every test of {@link SqliteJournalTest},
- * and what happens to a log a server left behind.
+ * The journal as serve opens it, with its write-ahead log: every test of {@link SqliteJournalTest}
+ * (the contract's among them), and what happens to a log a server left behind.
  */
 class LoggedSqliteJournalTest extends SqliteJournalTest {
-  private static final String PREFIX = SqliteJournal.FILE_NAME + "-log-";
+  private static final String PREFIX = SqliteJournal.LOG_PREFIX;
 
   @Override
-  SqliteJournal open(Retention retention) {
+  protected SqliteJournal openForServe(Retention retention) {
     return SqliteJournal.openForServe(file(), retention);
   }
 
@@ -77,7 +85,7 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
     NewDelivery done = arrived("deploy");
     NewDelivery running = arrived("deploy");
     NewDelivery queued = arrived("notify");
-    open(Retention.DEFAULT).close(); // the database exists and knows no log yet
+    openForServe(Retention.DEFAULT).close(); // the database exists and knows no log yet
     deadServersLog(
         1,
         new LogRecord.Received(done, true),
@@ -85,7 +93,7 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
         new LogRecord.Finished(done.id(), 1, failed(3), Status.FAILED),
         new LogRecord.Received(queued, false));
 
-    try (SqliteJournal journal = open(Retention.DEFAULT)) {
+    try (SqliteJournal journal = openForServe(Retention.DEFAULT)) {
       assertThat(logFiles())
           .as("the old log is gone, a new one started")
           .containsExactly(PREFIX + 2);
@@ -109,7 +117,7 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
     NewDelivery running = arrived("deploy");
     Instant first = Instant.ofEpochMilli(1_000);
     Instant second = Instant.ofEpochMilli(2_000);
-    open(Retention.DEFAULT).close();
+    openForServe(Retention.DEFAULT).close();
     // One file is applied in one go: there, a delivery queued, started and ended is one insert.
     deadServersLog(
         1,
@@ -124,7 +132,7 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
         new LogRecord.Started(retried.id(), 2, Trigger.RETRY, second),
         new LogRecord.Finished(retried.id(), 2, succeeded(), Status.SUCCEEDED));
 
-    try (SqliteJournal journal = open(Retention.DEFAULT)) {
+    try (SqliteJournal journal = openForServe(Retention.DEFAULT)) {
       DeliveryRecord record = journal.find(retried.id()).orElseThrow();
       assertThat(record.summary().status()).isEqualTo(Status.SUCCEEDED);
       assertThat(record.attempts())
@@ -157,10 +165,10 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
     // The worker's start reaches the database, then the server dies; its end, logged just before,
     // is applied by the next server, which knows nothing of the first one's numbering.
     deadServersLog(1, new LogRecord.Started(delivery.id(), 1, Trigger.RECEIVED, started));
-    open(Retention.DEFAULT).close();
+    openForServe(Retention.DEFAULT).close();
     deadServersLog(3, new LogRecord.Finished(delivery.id(), 1, failed(3), Status.FAILED, started));
 
-    try (SqliteJournal journal = open(Retention.DEFAULT)) {
+    try (SqliteJournal journal = openForServe(Retention.DEFAULT)) {
       DeliveryRecord record = journal.find(delivery.id()).orElseThrow();
       assertThat(record.attempts())
           .extracting(Attempt::number, Attempt::trigger, Attempt::status)
@@ -188,7 +196,7 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
       file.write(ByteBuffer.wrap(frame, 0, frame.length / 2), end);
     }
 
-    try (SqliteJournal journal = open(Retention.DEFAULT)) {
+    try (SqliteJournal journal = openForServe(Retention.DEFAULT)) {
       assertThat(journal.find(whole.id())).isPresent();
       assertThat(journal.find(cut.id())).isEmpty();
     }
@@ -199,7 +207,7 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
     NewDelivery delivery = arrived("deploy");
     NewDelivery running = arrived("train"); // --async: queued, then a worker's start
     Path crash;
-    try (SqliteJournal journal = open(Retention.DEFAULT)) {
+    try (SqliteJournal journal = openForServe(Retention.DEFAULT)) {
       journal.finish(delivery.id(), journal.acceptRunning(delivery), succeeded(), Status.SUCCEEDED);
       journal.enqueue(running);
       journal.startAndRead(running.id(), Trigger.RECEIVED);
@@ -211,7 +219,7 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
     assertThat(logFiles()).as("a clean stop deletes the log").isEmpty();
     restore(crash);
 
-    try (SqliteJournal journal = open(Retention.DEFAULT)) {
+    try (SqliteJournal journal = openForServe(Retention.DEFAULT)) {
       assertThat(journal.list(Query.newest(10)))
           .extracting(DeliverySummary::id, DeliverySummary::status, DeliverySummary::attempts)
           .containsExactly(
@@ -236,7 +244,7 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
     }
     restore(crash);
 
-    try (SqliteJournal journal = open(Retention.DEFAULT)) {
+    try (SqliteJournal journal = openForServe(Retention.DEFAULT)) {
       assertThat(journal.list(new Query(null, null, 1000)))
           .extracting(DeliverySummary::id)
           .containsExactlyInAnyOrderElementsOf(ids);

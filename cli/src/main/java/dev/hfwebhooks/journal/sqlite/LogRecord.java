@@ -1,5 +1,9 @@
-package dev.hfwebhooks.journal;
+package dev.hfwebhooks.journal.sqlite;
 
+import dev.hfwebhooks.journal.AttemptResult;
+import dev.hfwebhooks.journal.NewDelivery;
+import dev.hfwebhooks.journal.Status;
+import dev.hfwebhooks.journal.Trigger;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -1,0 +1,171 @@
+package dev.hfwebhooks.journal.postgres;
+
+import dev.hfwebhooks.journal.JournalException;
+import dev.hfwebhooks.journal.Retention;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A server's hold on the deliveries it runs, kept alive by a heart-beat thread, which also removes
+ * old deliveries when due, one server at a time.
+ */
+final class Leases implements AutoCloseable {
+  /**
+   * How long a server holds a delivery it runs without renewing: long enough to ride out a database
+   * fail-over or a stalled network (two heart-beats missed), short enough that a dead server's
+   * deliveries run again within a minute.
+   */
+  static final Duration LEASE = Duration.ofSeconds(30);
+
+  /** How often a server renews its leases. */
+  static final Duration HEARTBEAT = Duration.ofSeconds(10);
+
+  /** Any number, the same in every hf-webhooks: the advisory lock only one pruner holds. */
+  private static final long PRUNE_LOCK = 0x6866_7768_0002L;
+
+  static final String INTERRUPTED = "interrupted: the server %s stopped during this attempt";
+
+  private final Database db;
+  private final String server;
+  private final Retention retention;
+  private final ScheduledExecutorService beats;
+  private final AtomicLong insertedSincePrune = new AtomicLong();
+  private volatile long lastPrune = System.nanoTime();
+
+  Leases(Database db, String server, Retention retention) {
+    this.db = db;
+    this.server = server;
+    this.retention = retention;
+    beats =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("hf-webhooks-lease").factory());
+    beats.scheduleWithFixedDelay(
+        this::beat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Counts a delivery inserted, towards the next prune by count. */
+  void inserted() {
+    insertedSincePrune.incrementAndGet();
+  }
+
+  /**
+   * Renews this server's leases, then prunes when due. A failure is tried again at the next beat;
+   * should the database stay away longer than the lease, other servers may run this server's
+   * deliveries again (at least once).
+   */
+  void beat() {
+    try {
+      db.transaction(
+          c -> {
+            try (PreparedStatement p =
+                c.prepareStatement(
+                    "UPDATE hf_webhooks_deliveries SET lease_until = now() + ?::interval"
+                        + " WHERE owner = ? AND status = 'running'")) {
+              p.setString(1, PostgresRows.interval(LEASE));
+              p.setString(2, server);
+              p.executeUpdate();
+            }
+            return null;
+          });
+      if (pruneDue()) {
+        prune();
+      }
+    } catch (JournalException e) {
+      // Tried again at the next beat; requests meanwhile fail on their own (503).
+    }
+  }
+
+  /**
+   * Prunes now when due, after a delivery was inserted: as the SQLite journal does, once another
+   * tenth of the count kept has come in (by age: once a minute). A failure is left to the next.
+   */
+  void pruneIfDue() {
+    if (pruneDue()) {
+      try {
+        prune();
+      } catch (JournalException e) {
+        // The delivery is recorded; the next insert or heart-beat prunes.
+      }
+    }
+  }
+
+  private boolean pruneDue() {
+    if (retention == null) {
+      return false;
+    }
+    return retention.age() != null
+        ? System.nanoTime() - lastPrune > TimeUnit.MINUTES.toNanos(1)
+        : insertedSincePrune.get() >= Math.max(1, retention.count() / 10);
+  }
+
+  /**
+   * Removes finished deliveries beyond what is kept (their attempts go with them); never a queued,
+   * running or held one. One server at a time: the others skip while one holds the lock.
+   */
+  void prune() {
+    if (retention == null) {
+      return;
+    }
+    insertedSincePrune.set(0);
+    lastPrune = System.nanoTime();
+    db.transaction(
+        c -> {
+          try (PreparedStatement lock =
+                  c.prepareStatement("SELECT pg_try_advisory_xact_lock(" + PRUNE_LOCK + ")");
+              ResultSet rs = lock.executeQuery()) {
+            if (!rs.next() || !rs.getBoolean(1)) {
+              return null;
+            }
+          }
+          // By arrival order: the newest N are those from the N-th newest on.
+          String old =
+              retention.age() != null
+                  ? "received < now() - ?::interval"
+                  : "seq <= (SELECT seq FROM hf_webhooks_deliveries ORDER BY seq DESC"
+                      + " OFFSET ? LIMIT 1)";
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "DELETE FROM hf_webhooks_deliveries WHERE "
+                      + old
+                      + " AND status NOT IN ('queued', 'running', 'debounced')")) {
+            if (retention.age() != null) {
+              p.setString(1, PostgresRows.interval(retention.age()));
+            } else {
+              p.setLong(1, retention.count());
+            }
+            p.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  /**
+   * Stops renewing, and lets go at once of what this server still runs (a handler that would not
+   * stop): its lease ends now, so that the next claim of another server runs it again, as it would
+   * once the lease lapsed.
+   */
+  @Override
+  public void close() {
+    beats.shutdownNow();
+    try {
+      db.transaction(
+          c -> {
+            try (PreparedStatement p =
+                c.prepareStatement(
+                    "UPDATE hf_webhooks_deliveries SET lease_until = now() - interval '1 millisecond'"
+                        + " WHERE owner = ? AND status = 'running'")) {
+              p.setString(1, server);
+              p.executeUpdate();
+            }
+            return null;
+          });
+    } catch (JournalException e) {
+      // The database is away: the leases lapse by themselves.
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package dev.hfwebhooks.journal.sqlite;
+
+import dev.hfwebhooks.journal.NewDelivery;
+import dev.hfwebhooks.journal.Trigger;
+import dev.hfwebhooks.journal.sqlite.Entry.Logged;
+import dev.hfwebhooks.journal.sqlite.Entry.Write;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Moves the write-ahead log's records into the database: a batch of the writer's, with its
+ * waited-for writes in between, and at a start what the log of a server that died still holds. The
+ * database records how far it has the log in the same transaction, so no record is applied twice.
+ */
+final class LogApplier {
+  private LogApplier() {}
+
+  /**
+   * Applies the records of the log files the database does not have yet, inside the caller's
+   * transaction, and returns the generation for the next log, which the database now names.
+   */
+  static long recover(Path file, Statements sql) throws SQLException, IOException {
+    long appliedGeneration;
+    long appliedOffset;
+    try (ResultSet rs =
+        sql.prepare("SELECT log_generation, log_offset FROM log_applied").executeQuery()) {
+      rs.next();
+      appliedGeneration = rs.getLong(1);
+      appliedOffset = rs.getLong(2);
+    }
+    long next = appliedGeneration + 1;
+    for (Path path : JournalLog.files(file.getParent(), SqliteJournal.LOG_PREFIX)) {
+      long generation = JournalLog.generation(path, SqliteJournal.LOG_PREFIX);
+      next = Math.max(next, generation + 1);
+      if (generation < appliedGeneration) {
+        continue;
+      }
+      List<Entry> entries = new ArrayList<>();
+      for (JournalLog.Read read : JournalLog.read(path, generation)) {
+        if (generation > appliedGeneration || read.end().offset() > appliedOffset) {
+          entries.add(new Logged(LogRecord.decode(read.record()), read.end(), 0));
+        }
+      }
+      apply(sql, entries, new ArrayList<>());
+    }
+    setApplied(sql, new JournalLog.Position(next, 0, 0));
+    return next;
+  }
+
+  /**
+   * Applies {@code batch} in order inside the caller's transaction: the logged records, and the
+   * waited-for writes, whose results go to {@code results}. Within a run of logged records, a
+   * delivery's writes fold together: one received, started and finished there (a delivery of
+   * synchronous serve, or one a worker ran at once) is inserted as it ended, and an attempt started
+   * and finished there is one update. Returns where the last logged record ends, or null when there
+   * was none.
+   */
+  static JournalLog.Position apply(Statements sql, List<Entry> batch, List<Object> results)
+      throws SQLException {
+    // What folds into what: only across logged records, as a waited-for write in between may read
+    // or change the delivery.
+    LogRecord.Started[] firstStart = new LogRecord.Started[batch.size()];
+    LogRecord.Finished[] end = new LogRecord.Finished[batch.size()];
+    boolean[] skip = new boolean[batch.size()];
+    Map<String, Integer> open = new HashMap<>(); // per id, the record its next one may fold into
+    for (int i = 0; i < batch.size(); i++) {
+      if (!(batch.get(i) instanceof Logged logged)) {
+        open.clear();
+        continue;
+      }
+      LogRecord record = logged.record();
+      Integer at = open.get(record.deliveryId());
+      LogRecord into = at == null ? null : ((Logged) batch.get(at)).record();
+      if (record instanceof LogRecord.Received) {
+        open.put(record.deliveryId(), i);
+      } else if (record instanceof LogRecord.Started s) {
+        if (into instanceof LogRecord.Received r
+            && !r.running()
+            && firstStart[at] == null
+            && s.number() == 1) {
+          firstStart[at] = s;
+          skip[i] = true;
+        } else {
+          open.put(s.id(), i);
+        }
+      } else if (record instanceof LogRecord.Finished f) {
+        open.remove(f.id());
+        int number =
+            into instanceof LogRecord.Received r
+                ? (r.running() ? 1 : firstStart[at] == null ? -1 : firstStart[at].number())
+                : into instanceof LogRecord.Started s ? s.number() : -1;
+        if (number == f.number()) {
+          end[at] = f;
+          skip[i] = true;
+        }
+      }
+    }
+    JournalLog.Position last = null;
+    for (int i = 0; i < batch.size(); i++) {
+      Entry entry = batch.get(i);
+      if (entry instanceof Logged logged) {
+        // Folded records too: the database has them, and a start after a crash must not apply a
+        // Started again (it would add an attempt).
+        last = logged.end();
+      }
+      if (skip[i]) {
+        continue;
+      }
+      if (entry instanceof Write w) {
+        RowWrites.flushInserts(sql);
+        results.add(w.work().run(sql));
+        continue;
+      }
+      Logged logged = (Logged) entry;
+      LogRecord.Finished f = end[i];
+      if (logged.record() instanceof LogRecord.Received r) {
+        NewDelivery d = r.delivery();
+        LogRecord.Started s = firstStart[i];
+        if (r.running()) {
+          RowWrites.insert(sql, d, Trigger.RECEIVED, d.received(), f, true);
+        } else if (s != null) {
+          RowWrites.insert(sql, d, s.trigger(), s.started(), f, true);
+        } else {
+          RowWrites.insert(sql, d, null, null, null, true);
+        }
+      } else {
+        RowWrites.flushInserts(sql);
+        // No such delivery below: removed by hand, or a journal replaced under the server. Nothing
+        // is left to record it on, and refusing it would stop the log behind it.
+        if (logged.record() instanceof LogRecord.Started s) {
+          // Numbered by the database: another process may have taken s.number() meanwhile.
+          RowWrites.startAttempt(
+              sql,
+              s.id(),
+              s.trigger(),
+              s.started(),
+              f == null ? null : f.result(),
+              f == null ? null : f.next());
+        } else if (logged.record() instanceof LogRecord.Finished finished) {
+          RowWrites.finish(
+              sql,
+              finished.id(),
+              finished.number(),
+              finished.started(),
+              finished.result(),
+              finished.next());
+        }
+      }
+    }
+    RowWrites.flushInserts(sql);
+    if (last != null) {
+      setApplied(sql, last);
+    }
+    return last;
+  }
+
+  /** Records, in the same transaction, that the database has the log up to {@code end}. */
+  private static void setApplied(Statements sql, JournalLog.Position end) throws SQLException {
+    PreparedStatement p = sql.prepare("UPDATE log_applied SET log_generation = ?, log_offset = ?");
+    p.setLong(1, end.generation());
+    p.setLong(2, end.offset());
+    p.executeUpdate();
+  }
+}

@@ -1,0 +1,70 @@
+package dev.hfwebhooks.journal.sqlite;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+
+/** A connection and its prepared statements, made once and reused (one thread at a time). */
+final class Statements {
+
+  /** SQL run with one connection's statements, inside the transaction of a write or a read. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run(Statements sql) throws SQLException;
+  }
+
+  final Connection connection;
+  private final Map<String, PreparedStatement> prepared = new HashMap<>();
+
+  Statements(Connection connection) {
+    this.connection = connection;
+  }
+
+  PreparedStatement prepare(String sql) throws SQLException {
+    PreparedStatement p = prepared.get(sql);
+    if (p == null) {
+      p = connection.prepareStatement(sql);
+      prepared.put(sql, p);
+    }
+    return p;
+  }
+
+  void close() {
+    prepared
+        .values()
+        .forEach(
+            p -> {
+              try {
+                p.close();
+              } catch (SQLException e) {
+                // Closing: nothing to report.
+              }
+            });
+    closeQuietly(connection);
+  }
+
+  /**
+   * Runs one statement in auto-commit mode. Transactions are begun by hand, with BEGIN IMMEDIATE:
+   * the driver's own (auto-commit off) would hold a transaction open between batches, and one that
+   * takes the write lock only at its first write fails at once with SQLITE_BUSY when another writer
+   * got there first, instead of waiting for it.
+   */
+  static void execute(Connection connection, String sql) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  static void closeQuietly(Connection connection) {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        // Already failing: the first error is the one reported.
+      }
+    }
+  }
+}
