@@ -314,6 +314,37 @@ class LauncherIT {
   }
 
   @Test
+  void aKilledServerTakesWhatItsTunnelClientStartedWithIt(@TempDir Path handlers, @TempDir Path bin)
+      throws Exception {
+    assumeThat(Path.of("/usr/bin/setsid")).as("util-linux's setsid (Linux)").exists();
+    write(handlers, "quick.sh", "#!/bin/sh\necho '{}'\n");
+    // Like npx, the stand-in keeps a child of its own (npx's is node), which the kernel's
+    // parent-death signal to the client never reaches.
+    Path cloudflared = StandInClients.cloudflared(bin);
+    Serving serving = serve(handlers, Map.of(), "--tunnel-command", cloudflared + " {port}");
+    try {
+      assertThat(serving.lines())
+          .contains("Running on public URL: " + StandInClients.CLOUDFLARE_URL);
+      long client = StandInClients.pid(bin, "cloudflared");
+      long child = StandInClients.pid(bin, "cloudflared-child");
+      assertThat(Fixtures.isRunning(child)).isTrue();
+
+      serving.process().destroyForcibly(); // SIGKILL: no shutdown hook runs
+      assertThat(serving.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while ((Fixtures.isRunning(child) || Fixtures.isRunning(client))
+          && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(Fixtures.isRunning(child)).as("the client's child outlived the JVM").isFalse();
+      assertThat(Fixtures.isRunning(client)).as("the client outlived the JVM").isFalse();
+    } finally {
+      serving.process().destroyForcibly();
+    }
+  }
+
+  @Test
   void aKilledServerLeavesNoPythonWorkerBehindIdleOrBusy(@TempDir Path handlers) throws Exception {
     assumeThat(Fixtures.DEBIAN_PYTHON).as("Debian's python3").exists();
     Path pids = handlers.resolve("pids.txt");

@@ -157,6 +157,19 @@ class ReleaseArchiveIT {
   }
 
   @Test
+  void everyArchiveCarriesTheLicense(@TempDir Path java, @TempDir Path standalone)
+      throws Exception {
+    // Apache-2.0 asks that whoever redistributes the program hands on a copy of the license.
+    String license = Files.readString(REPO.resolve("LICENSE"));
+    Path app = untar(archive("hf-webhooks/java-archive", "hf-webhooks-*.tgz"), java);
+    Path image = untar(archive("hf-webhooks-standalone/jlink", "*-linux-x86_64.tgz"), standalone);
+
+    assertThat(license).contains("Apache License", "Version 2.0, January 2004");
+    assertThat(app.resolve("LICENSE")).hasContent(license);
+    assertThat(image.resolve("LICENSE")).hasContent(license);
+  }
+
+  @Test
   void theJavaArchiveZipHoldsWhatTheTgzHolds(@TempDir Path unpacked) throws Exception {
     Path app = untar(archive("hf-webhooks/java-archive", "hf-webhooks-*.tgz"), unpacked);
     List<String> fromTgz;

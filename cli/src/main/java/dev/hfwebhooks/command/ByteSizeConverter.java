@@ -18,17 +18,25 @@ final class ByteSizeConverter implements ITypeConverter<Long> {
     Matcher m = SIZE.matcher(value.strip());
     if (!m.matches()) {
       throw new TypeConversionException(
-          "'" + value + "' is not a size; write it like 1048576, 512KiB or 1MiB");
+          "'"
+              + UserError.visible(value)
+              + "' is not a size; write it like 1048576, 512KiB or 1MiB");
     }
     long number = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
-    long bytes =
+    int shift =
         switch (unit.charAt(0)) {
-          case 'k' -> number << 10;
-          case 'm' -> number << 20;
-          case 'g' -> number << 30;
-          default -> number;
+          case 'k' -> 10;
+          case 'm' -> 20;
+          case 'g' -> 30;
+          default -> 0;
         };
+    // Twelve digits of gibibytes pass 2^63: shifted, they would wrap to a size nobody asked for.
+    if (number > Long.MAX_VALUE >> shift) {
+      throw new TypeConversionException(
+          "'" + UserError.visible(value) + "' is too large; write a size below 8 EiB");
+    }
+    long bytes = number << shift;
     if (bytes <= 0) {
       throw new TypeConversionException("size must be more than 0 bytes");
     }

@@ -59,7 +59,8 @@ final class DeliveryShowCommand implements Callable<Integer> {
 
   static UserError unknown(String id, JournalStore store) {
     return UserError.usage(
-        "no delivery %s in %s (hf-webhooks deliveries lists them)".formatted(id, store.location()));
+        "no delivery %s in %s (hf-webhooks deliveries lists them)"
+            .formatted(UserError.visible(id), store.location()));
   }
 
   private static ObjectNode json(DeliveryRecord record) {

@@ -20,7 +20,9 @@ final class DurationConverter implements ITypeConverter<Duration> {
     Matcher m = DURATION.matcher(value.strip());
     if (!m.matches()) {
       throw new TypeConversionException(
-          "'" + value + "' is not a duration; write it like 500ms, 2s, 5m or 1h");
+          "'"
+              + UserError.visible(value)
+              + "' is not a duration; write it like 500ms, 2s, 5m or 1h");
     }
     long number = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "s" : m.group(2).toLowerCase(Locale.ROOT);

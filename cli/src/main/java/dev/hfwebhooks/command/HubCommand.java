@@ -15,12 +15,12 @@ import picocli.CommandLine.Spec;
     name = "hub",
     mixinStandardHelpOptions = true,
     description = {
-      "Your webhooks on the Hugging Face Hub: list them, or create and update them from the"
-          + " handlers' @watch lines.",
+      "Your webhooks on the Hugging Face Hub: list them, create and update them from the"
+          + " handlers' @watch lines, or delete them.",
       "The token comes from HF_TOKEN, else from `huggingface-cli login`; the Hub from HF_ENDPOINT"
           + " (default: https://huggingface.co)."
     },
-    subcommands = {HubListCommand.class, HubSyncCommand.class})
+    subcommands = {HubListCommand.class, HubSyncCommand.class, HubDeleteCommand.class})
 final class HubCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @ParentCommand HfWebhooksCommand root;
@@ -31,6 +31,7 @@ final class HubCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "say what to do: hub list, or hub sync");
+    throw new ParameterException(
+        spec.commandLine(), "say what to do: hub list, hub sync, or hub delete");
   }
 }

@@ -26,4 +26,29 @@ final class UserError extends RuntimeException {
   int exitCode() {
     return exitCode;
   }
+
+  /**
+   * {@code text} as an error line can show what a user typed: line breaks, tabs and other control
+   * characters (and Unicode's line separators) written as escapes, so the error stays one line and
+   * shows what was really there; anything else as it is.
+   */
+  static String visible(String text) {
+    StringBuilder shown = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '\n' -> shown.append("\\n");
+        case '\r' -> shown.append("\\r");
+        case '\t' -> shown.append("\\t");
+        default -> {
+          if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+            shown.append("\\u%04x".formatted((int) c));
+          } else {
+            shown.append(c);
+          }
+        }
+      }
+    }
+    return shown.toString();
+  }
 }

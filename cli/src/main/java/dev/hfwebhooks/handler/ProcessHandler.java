@@ -21,9 +21,6 @@ import java.util.concurrent.TimeUnit;
  * interpreted by a shell.
  */
 public final class ProcessHandler implements Handler {
-  /** The answer is capped; a handler that prints more is cut, and the log says so. */
-  static final int MAX_ANSWER_BYTES = 1 << 20;
-
   /**
    * Linux refuses to start a process whose single environment string exceeds 128 KiB (E2BIG); a
    * body larger than this is left out of {@code WEBHOOK_PAYLOAD} and read from stdin only.
@@ -81,7 +78,8 @@ public final class ProcessHandler implements Handler {
       } else {
         pumps.add(Thread.ofVirtual().start(() -> feed(process.getOutputStream(), delivery.body())));
       }
-      Capture stdout = new Capture();
+      // The answer is capped (AnswerCap); a handler that prints more is cut, and the log says so.
+      Capture stdout = new Capture(AnswerCap.maxBytes());
       pumps.add(Thread.ofVirtual().start(() -> stdout.drain(process.getInputStream())));
       pumps.add(Thread.ofVirtual().start(() -> log.drain(process.getErrorStream())));
 
@@ -93,7 +91,7 @@ public final class ProcessHandler implements Handler {
       }
       join(PIPE_GRACE, pumps);
       if (stdout.truncated) {
-        log.add("[hf-webhooks] answer cut at " + MAX_ANSWER_BYTES + " bytes");
+        log.add(AnswerCap.cutLine(stdout.max));
       }
       int exit = process.exitValue();
       String output = stdout.text();
@@ -154,16 +152,21 @@ public final class ProcessHandler implements Handler {
     }
   }
 
-  /** Reads stdout to its end, keeping the first {@link #MAX_ANSWER_BYTES} bytes. */
+  /** Reads stdout to its end, keeping the first {@code max} bytes. */
   private static final class Capture {
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final int max;
     private volatile boolean truncated;
+
+    Capture(int max) {
+      this.max = max;
+    }
 
     void drain(InputStream in) {
       byte[] buffer = new byte[8192];
       try (in) {
         for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-          int room = MAX_ANSWER_BYTES - bytes.size();
+          int room = max - bytes.size();
           bytes.write(buffer, 0, Math.min(n, Math.max(room, 0)));
           truncated |= n > room;
         }

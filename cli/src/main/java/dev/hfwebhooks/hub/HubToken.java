@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -24,9 +25,15 @@ public record HubToken(String value, String source) {
       "create one with write access at https://huggingface.co/settings/tokens, then run"
           + " `huggingface-cli login` (or `hf auth login`), or set HF_TOKEN";
 
+  /**
+   * The variables that may hold a token, in the order huggingface_hub reads them; nothing that does
+   * not talk to the Hub for the user should see them (the tunnel client does not).
+   */
+  public static final List<String> VARIABLES = List.of("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN");
+
   /** Finds the token; empty when there is none (an empty variable or file counts as none). */
   public static Optional<HubToken> find(Map<String, String> env) throws HubException {
-    for (String name : new String[] {"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"}) {
+    for (String name : VARIABLES) {
       String value = clean(env.get(name));
       if (value != null) {
         return Optional.of(new HubToken(value, name));

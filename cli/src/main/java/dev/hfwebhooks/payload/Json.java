@@ -3,8 +3,10 @@ package dev.hfwebhooks.payload;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Optional;
@@ -46,10 +48,17 @@ public final class Json {
     }
   }
 
+  /**
+   * Reads exactly one value: by default Jackson stops after the first and ignores the rest, so
+   * {@code 1 2} read as 1 and a handler's answer lost all it printed after its first JSON value.
+   */
+  private static final ObjectReader ONE_VALUE =
+      MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
   /** The tree of {@code text} when it is one complete JSON value, else empty. */
   public static Optional<JsonNode> tryParse(String text) {
     try {
-      JsonNode node = MAPPER.readTree(text);
+      JsonNode node = ONE_VALUE.readTree(text);
       return node == null || node.isMissingNode() ? Optional.empty() : Optional.of(node);
     } catch (JsonProcessingException e) {
       return Optional.empty();

@@ -1,6 +1,7 @@
 package dev.hfwebhooks.payload;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,6 +17,7 @@ import dev.hfwebhooks.payload.WebhookPayload.UpdatedRef;
 import dev.hfwebhooks.payload.WebhookPayload.Url;
 import dev.hfwebhooks.payload.WebhookPayload.Webhook;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -31,22 +33,33 @@ public final class PayloadParser {
   static final Set<String> REPO_TYPES = Set.of("model", "dataset", "space");
   static final Set<String> DISCUSSION_STATUSES = Set.of("open", "closed", "draft", "merged");
 
+  /**
+   * The one version there is, compared exactly: {@code asInt()} keeps the low 32 bits of a larger
+   * number, and 4294967299 read as 3.
+   */
+  private static final BigInteger VERSION = BigInteger.valueOf(3);
+
   private PayloadParser() {}
 
   /** Parses {@code body}: not JSON is a {@link PayloadException} without problems, else with. */
   public static WebhookPayload parse(byte[] body) throws PayloadException {
     JsonNode root;
-    try {
-      root = Json.MAPPER.readTree(body);
+    try (JsonParser parser = Json.MAPPER.createParser(body)) {
+      root = Json.MAPPER.readTree(parser);
+      // One value and nothing after it: every handler gets the body as it came, and one that
+      // parses it (JSON.parse, json.loads, jq) would fail on what follows.
+      if (root != null && parser.nextToken() != null) {
+        throw PayloadException.notJson(
+            "Body is not valid JSON: more follows the JSON value"
+                + where(parser.currentTokenLocation()));
+      }
     } catch (StreamConstraintsException e) {
       // Depth or number-size limit: say which, without Jackson's internal names.
       throw PayloadException.notJson(
           "Body exceeds a JSON limit: " + e.getOriginalMessage().replaceAll(",? from `[^`]*`", ""));
     } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      String where =
-          at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
-      throw PayloadException.notJson("Body is not valid JSON: " + e.getOriginalMessage() + where);
+      throw PayloadException.notJson(
+          "Body is not valid JSON: " + e.getOriginalMessage() + where(e.getLocation()));
     } catch (IOException e) {
       throw PayloadException.notJson("Body could not be read: " + e.getMessage());
     }
@@ -76,6 +89,10 @@ public final class PayloadParser {
       throw PayloadException.invalid(top.problems);
     }
     return payload;
+  }
+
+  private static String where(JsonLocation at) {
+    return at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
   }
 
   private static Event event(Fields f) {
@@ -109,7 +126,7 @@ public final class PayloadParser {
     JsonNode version = f.node.get("version");
     if (version == null || version.isNull()) {
       f.problem("version", "is required");
-    } else if (!version.isIntegralNumber() || version.asInt() != 3) {
+    } else if (!(version.isIntegralNumber() && version.bigIntegerValue().equals(VERSION))) {
       f.problem("version", "must be 3, not " + version);
     }
     return new Webhook(id, 3);

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * Both only change process attributes and then exec the client: its pid stays the one Java has.
- * Elsewhere (macOS) the prefix is empty and the server's shutdown hook alone stops the client.
+ * Elsewhere (macOS) the prefix is empty and the server's shutdown hook alone stops the client. The
+ * signal reaches the client only, not what it started: {@link GroupWatchdog} ends the rest.
  */
 final class DieWithServer {
   private static volatile List<String> prefix;
@@ -32,6 +33,11 @@ final class DieWithServer {
       prefix = known;
     }
     return known;
+  }
+
+  /** Whether the client leads a process group of its own, whose id is its pid. */
+  static boolean ownGroup() {
+    return prefix().stream().anyMatch(word -> word.endsWith("/setsid"));
   }
 
   private static List<String> find() {

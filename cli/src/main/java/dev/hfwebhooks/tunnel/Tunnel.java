@@ -1,6 +1,7 @@
 package dev.hfwebhooks.tunnel;
 
 import dev.hfwebhooks.handler.ProcessTree;
+import dev.hfwebhooks.hub.HubToken;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,10 +24,14 @@ import java.util.function.Consumer;
  * A tunnel client (ngrok, cloudflared...) run as a child of the server, giving it a public URL.
  *
  * <p>The client never outlives the server: {@link #close} ends it and everything it started, the
- * server's shutdown hook calls it on Ctrl-C and SIGTERM, and on Linux the kernel ends it when the
- * JVM dies without running hooks (see {@link DieWithServer}). A client that ends on its own is
- * reported through {@link #lost}, never restarted: a new tunnel would have a new URL, which the
- * webhooks registered on the Hub do not know.
+ * server's shutdown hook calls it on Ctrl-C and SIGTERM, and on Linux, when the JVM dies without
+ * running hooks, the kernel ends the client (see {@link DieWithServer}) and a watchdog process ends
+ * what the client started (see {@link GroupWatchdog}). A client that ends on its own is reported
+ * through {@link #lost}, never restarted: a new tunnel would have a new URL, which the webhooks
+ * registered on the Hub do not know.
+ *
+ * <p>The client gets the server's environment without the Hub token and the webhook secret, which
+ * are none of its business.
  */
 public final class Tunnel implements AutoCloseable {
   /** How long the client gets to exit after SIGTERM before SIGKILL. */
@@ -38,9 +43,16 @@ public final class Tunnel implements AutoCloseable {
   /** Once the client exits, how long a child of it may keep its output open. */
   private static final Duration PIPE_GRACE = Duration.ofSeconds(1);
 
+  /**
+   * Variables removed from the client's environment besides the Hub's tokens: the webhook secret.
+   * Masking them in its output is not enough; a client may send its environment anywhere.
+   */
+  private static final List<String> HIDDEN_VARIABLES = List.of("WEBHOOK_SECRET");
+
   private final TunnelSpec spec;
   private final Process process;
   private final ClientOutput output;
+  private volatile GroupWatchdog watchdog;
   private final List<Thread> readers = new ArrayList<>();
   private final CompletableFuture<String> url = new CompletableFuture<>();
   private final CompletableFuture<String> lost = new CompletableFuture<>();
@@ -63,14 +75,30 @@ public final class Tunnel implements AutoCloseable {
   public static Tunnel start(
       TunnelSpec spec, int port, Collection<String> secrets, Consumer<String> echo)
       throws TunnelException {
+    return start(spec, port, secrets, echo, System.getenv());
+  }
+
+  /** {@link #start} with {@code environment} standing for the server's (for tests). */
+  static Tunnel start(
+      TunnelSpec spec,
+      int port,
+      Collection<String> secrets,
+      Consumer<String> echo,
+      Map<String, String> environment)
+      throws TunnelException {
     List<String> command = new ArrayList<>(spec.commandFor(port));
-    command.set(0, resolve(spec).toString());
+    command.set(0, resolve(spec, environment.get("PATH")).toString());
     ProcessBuilder builder = new ProcessBuilder(withPrefix(command));
     Map<String, String> env = builder.environment();
-    // NGROK_AUTHTOKEN and the like pass through; the webhook secret is none of the client's
-    // business.
-    env.remove("WEBHOOK_SECRET");
-    ClientOutput output = new ClientOutput(Redactor.of(System.getenv(), command, secrets), echo);
+    env.clear();
+    env.putAll(environment);
+    // NGROK_AUTHTOKEN and the like pass through: the client needs its own credentials. The Hub
+    // token and the webhook secret are removed, not only masked in the output.
+    HubToken.VARIABLES.forEach(env::remove);
+    HIDDEN_VARIABLES.forEach(env::remove);
+    // What is removed is still masked: the client may find the token by other means (the file
+    // `huggingface-cli login` writes) and print it.
+    ClientOutput output = new ClientOutput(Redactor.of(environment, command, secrets), echo);
 
     // The kernel's parent-death signal follows the thread that started the process, so a thread
     // that lives exactly as long as the client starts it, then waits for it.
@@ -103,6 +131,10 @@ public final class Tunnel implements AutoCloseable {
       throw new TunnelException("interrupted while starting " + spec.client());
     }
     Tunnel tunnel = new Tunnel(spec, process, output);
+    if (DieWithServer.ownGroup()) {
+      // No parent-death signal for this one: it is what acts once the JVM is gone.
+      tunnel.watchdog = GroupWatchdog.start(process.pid(), STOP_GRACE).orElse(null);
+    }
     tunnel.readers.add(Thread.ofVirtual().start(() -> tunnel.read(process.getInputStream())));
     tunnel.readers.add(Thread.ofVirtual().start(() -> tunnel.read(process.getErrorStream())));
     created.complete(tunnel);
@@ -116,10 +148,10 @@ public final class Tunnel implements AutoCloseable {
   }
 
   /** The program, checked before anything starts so that a missing one gets its own message. */
-  private static Path resolve(TunnelSpec spec) throws TunnelException {
+  private static Path resolve(TunnelSpec spec, String path) throws TunnelException {
     String program = spec.command().getFirst();
     Path found =
-        Programs.find(program, System.getenv("PATH"))
+        Programs.find(program, path)
             .orElseThrow(
                 () ->
                     new TunnelException(
@@ -246,5 +278,15 @@ public final class Tunnel implements AutoCloseable {
     } catch (IOException e) {
       // Already closed.
     }
+    GroupWatchdog left = watchdog;
+    if (left != null) {
+      // Also ends what the client moved out of its process tree but not out of its group.
+      left.close();
+    }
+  }
+
+  /** The watchdog of the client's process group, or null where none runs (for tests). */
+  GroupWatchdog watchdog() {
+    return watchdog;
   }
 }

@@ -39,28 +39,37 @@ public interface UrlScanner {
   static UrlScanner firstHttpsOrigin() {
     return line -> {
       Matcher m = Urls.HTTPS_ORIGIN.matcher(line);
-      return m.find() ? Optional.of("https://" + m.group(1)) : Optional.empty();
+      while (m.find()) {
+        String origin = "https://" + m.group(1);
+        if (Urls.usable(origin)) {
+          return Optional.of(origin);
+        }
+      }
+      return Optional.empty();
     };
   }
 
   /**
-   * The first match of {@code pattern}: its group named {@code url}, else its first group, else the
-   * whole match. A match without a scheme gets {@code https://} in front, for clients that print
-   * only a host name.
+   * The first match of {@code pattern} that gives a usable URL: its group named {@code url}, else
+   * its first group, else the whole match. A match without a scheme gets {@code https://} in front,
+   * for clients that print only a host name.
    */
   static UrlScanner pattern(Pattern pattern) {
     boolean named = pattern.namedGroups().containsKey("url");
     return line -> {
       Matcher m = pattern.matcher(line);
-      if (!m.find()) {
-        return Optional.empty();
+      while (m.find()) {
+        String found = named ? m.group("url") : m.groupCount() > 0 ? m.group(1) : m.group();
+        if (found == null || found.isBlank()) {
+          continue;
+        }
+        found = found.strip();
+        String url = Urls.withoutSlash(Urls.hasScheme(found) ? found : "https://" + found);
+        if (Urls.usable(url)) {
+          return Optional.of(url);
+        }
       }
-      String found = named ? m.group("url") : m.groupCount() > 0 ? m.group(1) : m.group();
-      if (found == null || found.isBlank()) {
-        return Optional.empty();
-      }
-      found = found.strip();
-      return Optional.of(Urls.withoutSlash(Urls.hasScheme(found) ? found : "https://" + found));
+      return Optional.empty();
     };
   }
 }

@@ -1,5 +1,7 @@
 package dev.hfwebhooks.tunnel;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.regex.Pattern;
 
 /** The URL patterns the scanners share. */
@@ -16,6 +18,21 @@ final class Urls {
   private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
 
   private Urls() {}
+
+  /**
+   * Whether the Hub can post to {@code url}: {@link URI} reads a host in it (labels that start or
+   * end with '-', or a last label that starts with a digit, make none) and a port, if any, from 1
+   * to 65535. The patterns alone let such text through, or a bare {@code https://}.
+   */
+  static boolean usable(String url) {
+    try {
+      URI uri = new URI(url);
+      int port = uri.getPort();
+      return uri.getHost() != null && (port == -1 || (port >= 1 && port <= 65535));
+    } catch (URISyntaxException e) {
+      return false;
+    }
+  }
 
   static boolean hasScheme(String url) {
     return SCHEME.matcher(url).lookingAt();

@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -380,6 +381,32 @@ class CliTest {
     assertThat(timeout.err()).isEqualTo("error: --timeout must be at least 1 second, not 0\n");
     assertThat(unknown.exit()).isEqualTo(ExitCode.USAGE);
     assertThat(unknown.err()).contains("Did you mean: hf-webhooks serve");
+  }
+
+  // Found by ConvertersPropertiesTest: twelve digits of gibibytes wrapped around to another size,
+  // and a value with a line break broke the one error line in two.
+  @Test
+  void aSizeTooLargeOrAValueWithALineBreakIsOneUsageLine() {
+    Run huge = run("serve", "--max-body", "999999999999g");
+    Run broken = run("serve", "--max-body", "1\nlots");
+    Run duration = run("serve", "--retry-delay", "5\nminutes");
+
+    assertThat(huge.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(huge.err())
+        .startsWith(
+            "error: Invalid value for option '--max-body': '999999999999g' is too large; write a"
+                + " size below 8 EiB\n");
+    assertThat(broken.err())
+        .startsWith(
+            "error: Invalid value for option '--max-body': '1\\nlots' is not a size; write it like"
+                + " 1048576, 512KiB or 1MiB\n");
+    assertThat(duration.err())
+        .startsWith(
+            "error: Invalid value for option '--retry-delay': '5\\nminutes' is not a duration");
+    for (Run r : List.of(huge, broken, duration)) {
+      assertThat(r.exit()).isEqualTo(ExitCode.USAGE);
+      assertThat(r.err().lines()).hasSize(2); // the error, and the pointer to --help
+    }
   }
 
   @Test

@@ -267,7 +267,7 @@ class HubCommandTest {
                 + " URL/webhooks/NAME\n");
     assertThat(bare.exit()).isEqualTo(ExitCode.USAGE);
     assertThat(bare.err())
-        .startsWith("error: say what to do: hub list, or hub sync\n")
+        .startsWith("error: say what to do: hub list, hub sync, or hub delete\n")
         .contains("hf-webhooks hub --help");
     assertThat(fake.calls()).isEmpty();
   }
@@ -448,5 +448,158 @@ class HubCommandTest {
                 + fake.url()
                 + " yet. `hf-webhooks hub sync --url URL` creates one per handler that declares"
                 + " @watch.\n");
+  }
+
+  private static final String NGROK = "https://1a2b-203-0-113-7.ngrok-free.app";
+
+  /** Webhooks of every kind: two a killed tunnel session left, and three it must never touch. */
+  private Map<String, String> mixedWebhooks() {
+    Map<String, String> ids = new HashMap<>();
+    List<String> watched = List.of("model:acme/sentiment-model");
+    List<String> repo = List.of("repo");
+    ids.put("ngrok", fake.add(NGROK + "/webhooks/push", watched, repo, "s"));
+    ids.put(
+        "cloudflare",
+        fake.add("https://seasonal-deck.trycloudflare.com/webhooks/review", watched, repo, null));
+    ids.put("space", fake.add(BASE + "/webhooks/push", watched, repo, "s"));
+    ids.put("other", fake.add(NGROK + "/hook", watched, repo, null));
+    ids.put(
+        "lookalike",
+        fake.add("https://ngrok-free.app.example.com/webhooks/x", watched, repo, null));
+    return ids;
+  }
+
+  private List<String> remainingUrls() {
+    return fake.webhooks().stream().map(w -> w.path("url").asText()).toList();
+  }
+
+  @Test
+  void hubDeleteDeletesTheWebhooksItIsGivenById() {
+    Map<String, String> ids = mixedWebhooks();
+
+    Run run = run(env(), "hub", "delete", ids.get("space"), ids.get("other"));
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out())
+        .isEqualTo(
+            "Deleted webhook %s from %s.\nDeleted webhook %s from %s.\n"
+                .formatted(ids.get("space"), fake.url(), ids.get("other"), fake.url()));
+    assertThat(remainingUrls()).doesNotContain(BASE + "/webhooks/push", NGROK + "/hook");
+    assertThat(fake.webhooks()).hasSize(3);
+  }
+
+  @Test
+  void hubDeleteAllTunnelDeletesOnlyWhatPostsToATunnelsWebhookUrls() {
+    Map<String, String> ids = mixedWebhooks();
+
+    Run dry = run(env(), "hub", "delete", "--all-tunnel", "--dry-run");
+    int afterDryRun = fake.changes().size();
+    Run run = run(env(), "hub", "delete", "--all-tunnel");
+    Run again = run(env(), "hub", "delete", "--all-tunnel");
+
+    assertThat(dry.exit()).as(dry.err()).isZero();
+    assertThat(afterDryRun).as("a dry run changes nothing").isZero();
+    assertThat(dry.out())
+        .contains("  would delete " + ids.get("ngrok") + ": " + NGROK + "/webhooks/push\n")
+        .endsWith("Nothing deleted (--dry-run).\n");
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out())
+        .isEqualTo(
+            "Deleting the webhooks that post to a tunnel's address on "
+                + fake.url()
+                + " (token from HF_TOKEN):\n"
+                + "  deleted "
+                + ids.get("ngrok")
+                + ": "
+                + NGROK
+                + "/webhooks/push\n"
+                + "  deleted "
+                + ids.get("cloudflare")
+                + ": https://seasonal-deck.trycloudflare.com/webhooks/review\n"
+                + "Done: 2 deleted.\n");
+    assertThat(remainingUrls())
+        .containsExactly(
+            BASE + "/webhooks/push",
+            NGROK + "/hook",
+            "https://ngrok-free.app.example.com/webhooks/x");
+    assertThat(again.exit()).isZero();
+    assertThat(again.out())
+        .isEqualTo(
+            "No webhook on " + fake.url() + " posts to a tunnel's address: nothing to delete.\n");
+  }
+
+  @Test
+  void hubDeleteFailuresAreOneLineWithTheirExitCode() {
+    Map<String, String> ids = mixedWebhooks();
+    String unknown = "6543bbc16f2ec14d77f1ffff";
+
+    Run neither = run(env(), "hub", "delete");
+    Run both = run(env(), "hub", "delete", "--all-tunnel", ids.get("space"));
+    Run notAnId = run(env(), "hub", "delete", "../settings");
+    int callsBefore = fake.calls().size();
+    Run noToken = run(without(env(), "HF_TOKEN"), "hub", "delete", ids.get("space"));
+    Run missing = run(env(), "hub", "delete", ids.get("space"), unknown, ids.get("other"));
+    fake.answerNext(503, Map.of(), "");
+    Run hubDown = run(env(), "hub", "delete", ids.get("other"));
+    fake.answer(c -> c.method().equals("DELETE"), 502, Map.of(), "");
+    Run halfway = run(env(), "hub", "delete", "--all-tunnel");
+
+    assertThat(callsBefore).as("usage errors call no Hub").isZero();
+    assertThat(neither.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(neither.err())
+        .isEqualTo(
+            "error: say what to delete: webhook ids (hub list shows them), or --all-tunnel\n");
+    assertThat(both.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(both.err()).isEqualTo("error: give webhook ids or --all-tunnel, not both\n");
+    assertThat(notAnId.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(notAnId.err())
+        .isEqualTo(
+            "error: \"../settings\" is not a webhook id: `hf-webhooks hub list` shows the ids of"
+                + " yours\n");
+    assertThat(noToken.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(noToken.err()).startsWith("error: no Hugging Face token (looked in HF_TOKEN and ");
+    assertThat(missing.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(missing.out())
+        .isEqualTo("Deleted webhook %s from %s.\n".formatted(ids.get("space"), fake.url()));
+    assertThat(missing.err())
+        .isEqualTo(
+            "error: no webhook %s on %s (404): `hf-webhooks hub list` shows the ids of yours."
+                    .formatted(unknown, fake.url())
+                + " Stopped: deleted %s; not deleted: %s, %s\n"
+                    .formatted(ids.get("space"), unknown, ids.get("other")));
+    assertThat(hubDown.exit()).isEqualTo(ExitCode.FAILURE);
+    assertThat(hubDown.err())
+        .isEqualTo(
+            "error: the Hub failed to delete webhook %s (503): try again later\n"
+                .formatted(ids.get("other")));
+    assertThat(halfway.exit()).isEqualTo(ExitCode.FAILURE);
+    assertThat(halfway.err())
+        .isEqualTo(
+            "error: the Hub failed to delete webhook %s (502): try again later\n"
+                .formatted(ids.get("ngrok")));
+    for (Run r : List.of(neither, both, notAnId, noToken, missing, hubDown, halfway)) {
+      assertThat(r.err().lines()).hasSize(1);
+      assertThat(r.out() + r.err()).doesNotContain(FakeHub.TOKEN).doesNotContain("Exception");
+    }
+  }
+
+  @Test
+  void hubDeleteAllTunnelThatStopsHalfwaySaysWhatWasAndWasNotDeleted() {
+    Map<String, String> ids = mixedWebhooks();
+    fake.answer(
+        c -> c.method().equals("DELETE") && c.path().endsWith(ids.get("cloudflare")),
+        503,
+        Map.of(),
+        "");
+
+    Run run = run(env(), "hub", "delete", "--all-tunnel");
+
+    assertThat(run.exit()).isEqualTo(ExitCode.FAILURE);
+    assertThat(run.out()).contains("  deleted " + ids.get("ngrok") + ": ");
+    assertThat(run.err())
+        .isEqualTo(
+            "error: the Hub failed to delete webhook %s (503): try again later. Stopped: deleted"
+                    .formatted(ids.get("cloudflare"))
+                + " %s; not deleted: %s\n".formatted(ids.get("ngrok"), ids.get("cloudflare")));
   }
 }

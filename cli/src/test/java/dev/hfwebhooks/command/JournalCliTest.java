@@ -15,13 +15,17 @@ import dev.hfwebhooks.journal.Status;
 import dev.hfwebhooks.journal.Trigger;
 import dev.hfwebhooks.journal.sqlite.SqliteJournal;
 import dev.hfwebhooks.payload.Json;
+import dev.hfwebhooks.testing.Gen;
+import dev.hfwebhooks.testing.Generated;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -202,6 +206,58 @@ class JournalCliTest {
           .isEqualTo(
               "error: no delivery nope in " + file + " (hf-webhooks deliveries lists them)\n");
     }
+  }
+
+  // Found by showTakesAnyIdAndGivesTheDeliveryOrOneErrorLine: a line break in the id split the one
+  // error line in two.
+  @Test
+  void anIdWithALineBreakIsShownEscapedOnTheOneErrorLine() {
+    recorded("deploy", Status.SUCCEEDED, Instant.now());
+
+    Run show = run("deliveries", "show", "a\nb", "--data-dir", data.toString());
+    Run replay = run("replay", "a\rb", "--dir", handlers.toString(), "--data-dir", data.toString());
+
+    assertThat(show.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(show.err())
+        .isEqualTo(
+            "error: no delivery a\\nb in " + file + " (hf-webhooks deliveries lists them)\n");
+    assertThat(replay.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(replay.err())
+        .isEqualTo(
+            "error: no delivery a\\rb in " + file + " (hf-webhooks deliveries lists them)\n");
+  }
+
+  @Test
+  void showTakesAnyIdAndGivesTheDeliveryOrOneErrorLine() {
+    String known = recorded("deploy", Status.SUCCEEDED, Instant.now());
+
+    Generated.forAll(
+        (Random r) ->
+            switch (r.nextInt(6)) {
+              case 0 -> known;
+              case 1 -> known.toUpperCase(Locale.ROOT);
+              case 2 -> known.substring(0, r.nextInt(known.length()));
+              case 3 -> known + Gen.text(r, 3);
+              case 4 -> Gen.oneOf(r, "%", "_", "*", "' OR '1'='1", "\\", "..", "@", "-", "--help");
+              default -> Gen.text(r, 40);
+            },
+        Generated::shrinkText,
+        id -> {
+          // An id that looks like an option needs "--" before it, as in any command.
+          Run run =
+              id.startsWith("-") || id.startsWith("@")
+                  ? run("deliveries", "show", "--data-dir", data.toString(), "--", id)
+                  : run("deliveries", "show", id, "--data-dir", data.toString());
+
+          if (id.equals(known)) {
+            assertThat(run.exit()).as(run.err()).isZero();
+            assertThat(run.out()).startsWith("delivery  " + known + "\n");
+          } else {
+            assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(ExitCode.USAGE);
+            assertThat(run.err()).startsWith("error: no delivery ").endsWith("\n");
+            assertThat(run.err().lines()).hasSize(1);
+          }
+        });
   }
 
   @Test

@@ -5,6 +5,7 @@ import static dev.hfwebhooks.testing.Fixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hfwebhooks.handler.Outcome.Result;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -283,5 +284,37 @@ class JsHandlerTest {
       run.run(handlers, "loud", PUSH, Duration.ofSeconds(10));
     }
     assertThat(run.log).containsExactly("loading", "handling", "handling");
+  }
+
+  @Test
+  void anAnswerPastTheCapIsCutBetweenCharactersAndTheLogSaysSoAsForAProcess() throws Exception {
+    write(dir, "chatty.js", "function handle() { return 'a'.repeat(3000000); }\n");
+    write(dir, "accents.js", "function handle() { return 'é'.repeat(1000000); }\n");
+    write(dir, "justUnder.js", "function handle() { return { s: 'a'.repeat(1000000) }; }\n");
+    HandlerRun run = new HandlerRun();
+    try (Handlers handlers = new Handlers(HandlerScan.of(dir))) {
+      Outcome chatty = run.run(handlers, "chatty", PUSH, Duration.ofSeconds(30));
+      Outcome accents = run.run(handlers, "accents", PUSH, Duration.ofSeconds(30));
+      Outcome justUnder = run.run(handlers, "justUnder", PUSH, Duration.ofSeconds(30));
+
+      assertThat(chatty.result()).as(chatty.error()).isEqualTo(Result.SUCCEEDED);
+      // The JSON text "aaa... cut short is no longer JSON: it goes out as text, as it would
+      // from a process.
+      assertThat(chatty.answer().json()).isFalse();
+      assertThat(chatty.answer().body())
+          .hasSize(AnswerCap.DEFAULT_MAX_BYTES)
+          .startsWith("\"aaa")
+          .isEqualTo(chatty.output());
+      // Two bytes a character: the cap falls inside one, which is left out whole.
+      byte[] cut = accents.answer().body().getBytes(StandardCharsets.UTF_8);
+      assertThat(cut.length).isEqualTo(AnswerCap.DEFAULT_MAX_BYTES - 1);
+      assertThat(accents.answer().body()).doesNotContain("\uFFFD").endsWith("éé");
+      assertThat(justUnder.answer().json()).isTrue();
+      assertThat(justUnder.answer().body()).hasSize(1000000 + "{\"s\":\"\"}".length());
+    }
+    assertThat(run.log)
+        .containsExactly(
+            "[hf-webhooks] answer cut at 1048576 bytes",
+            "[hf-webhooks] answer cut at 1048576 bytes");
   }
 }

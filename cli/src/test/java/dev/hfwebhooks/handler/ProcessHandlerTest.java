@@ -51,7 +51,7 @@ class ProcessHandlerTest {
 
       assertThat(outcome.result()).isEqualTo(Result.SUCCEEDED);
       assertThat(outcome.answer().json()).isFalse();
-      assertThat(outcome.answer().body()).hasSize(ProcessHandler.MAX_ANSWER_BYTES);
+      assertThat(outcome.answer().body()).hasSize(AnswerCap.DEFAULT_MAX_BYTES);
     }
     assertThat(run.log).anySatisfy(line -> assertThat(line).contains("answer cut at"));
   }
@@ -64,5 +64,18 @@ class ProcessHandlerTest {
 
     assertThat(outcome.result()).isEqualTo(Result.FAILED);
     assertThat(outcome.error()).startsWith("could not start ").contains("nointerp");
+  }
+
+  // Found through PayloadParserPropertiesTest: Json.tryParse took the first JSON value of a text
+  // and dropped the rest, so an answer of two JSON lines came back as its first line alone.
+  @Test
+  void twoJsonValuesOnStdoutAreAnsweredWholeAsText() throws Exception {
+    write(dir, "two.sh", "#!/bin/sh\necho '{\"a\": 1}'\necho '{\"b\": 2}'\n");
+
+    Outcome outcome = HandlerRun.once(dir, "two");
+
+    assertThat(outcome.result()).as(outcome.error()).isEqualTo(Result.SUCCEEDED);
+    assertThat(outcome.answer().json()).isFalse();
+    assertThat(outcome.answer().body()).isEqualTo("{\"a\": 1}\n{\"b\": 2}\n");
   }
 }

@@ -136,4 +136,48 @@ class PayloadParserTest {
     assertThat(catchThrowableOfType(PayloadException.class, () -> PayloadParser.parse(huge)))
         .hasMessageContaining("Number value length");
   }
+
+  // Found by PayloadParserPropertiesTest: Jackson stops after the first value, so a payload with
+  // anything after it was accepted, and every handler got a body it could not parse.
+  @Test
+  void anythingAfterThePayloadMakesTheBodyNotJson() throws Exception {
+    String push = payloadText("repo-create.json").strip();
+
+    PayloadException second =
+        catchThrowableOfType(
+            PayloadException.class,
+            () -> PayloadParser.parse((push + "\n{}").getBytes(StandardCharsets.UTF_8)));
+    assertThat(second.isInvalidPayload()).isFalse();
+    assertThat(second.getMessage())
+        .isEqualTo(
+            "Body is not valid JSON: more follows the JSON value (line %d, column 1)"
+                .formatted(push.lines().count() + 1));
+    for (String tail : new String[] {"}", " x", "]", "\"", " 1"}) {
+      assertThat(
+              catchThrowableOfType(
+                  PayloadException.class,
+                  () -> PayloadParser.parse((push + tail).getBytes(StandardCharsets.UTF_8))))
+          .as(tail)
+          .hasMessageStartingWith("Body is not valid JSON: ");
+    }
+    // Blanks after it are no value: a body ending in a newline is as good as one without.
+    assertThat(PayloadParser.parse((push + "\n\r\n  ").getBytes(StandardCharsets.UTF_8)))
+        .isEqualTo(PayloadParser.parse(push.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  // Found by PayloadParserPropertiesTest: asInt() keeps the low 32 bits of a larger number.
+  @Test
+  void aVersionThatIsThreeOnlyInItsLow32BitsIsRefused() {
+    String body =
+        payloadText("repo-create.json").replace("\"version\": 3", "\"version\": 4294967299");
+
+    PayloadException e =
+        catchThrowableOfType(
+            PayloadException.class,
+            () -> PayloadParser.parse(body.getBytes(StandardCharsets.UTF_8)));
+
+    assertThat(e.problems())
+        .extracting(PayloadException.Problem::toString)
+        .containsExactly("webhook.version must be 3, not 4294967299");
+  }
 }

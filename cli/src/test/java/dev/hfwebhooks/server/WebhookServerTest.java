@@ -4,6 +4,7 @@ import static dev.hfwebhooks.testing.Fixtures.payload;
 import static dev.hfwebhooks.testing.Fixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hfwebhooks.handler.AnswerCap;
 import dev.hfwebhooks.testing.Fixtures;
 import dev.hfwebhooks.testing.ServerHarness;
 import java.io.ByteArrayInputStream;
@@ -445,43 +446,51 @@ class WebhookServerTest {
   @Test
   void closingLetsAnAnswerStillBeingSentArriveWhole(@TempDir Path dir) throws Exception {
     int size = Math.max(6_000_000, maxSendBuffer() * 3 / 2);
-    write(dir, "big.js", "function handle() { return 'a'.repeat(" + size + "); }\n");
-    ServerHarness.test(
-        dir,
-        server -> {
-          byte[] body = payload(PUSH);
-          try (Socket socket = new Socket()) {
-            socket.setReceiveBufferSize(4096);
-            socket.setSoTimeout(30_000);
-            socket.connect(new InetSocketAddress("127.0.0.1", server.server().port()));
-            OutputStream out = socket.getOutputStream();
-            out.write(
-                ("POST /webhooks/big HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Webhook-Secret: "
-                        + ServerHarness.SECRET
-                        + "\r\nContent-Type: application/json\r\nContent-Length: "
-                        + body.length
-                        + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.write(body);
-            out.flush();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!server.log().contains("/webhooks/big 200")) {
-              assertThat(System.nanoTime()).as("the answer is logged").isLessThan(deadline);
-              Thread.sleep(20);
+    // An answer far past the cap on answers (AnswerCap), raised for this server as
+    // HF_WEBHOOKS_OPTS=-Dhf-webhooks.max-answer=BYTES would: the answer must outgrow what the
+    // kernel buffers, or nothing is still being sent when the server closes.
+    System.setProperty(AnswerCap.PROPERTY, String.valueOf(size + 2));
+    try {
+      write(dir, "big.js", "function handle() { return 'a'.repeat(" + size + "); }\n");
+      ServerHarness.test(
+          dir,
+          server -> {
+            byte[] body = payload(PUSH);
+            try (Socket socket = new Socket()) {
+              socket.setReceiveBufferSize(4096);
+              socket.setSoTimeout(30_000);
+              socket.connect(new InetSocketAddress("127.0.0.1", server.server().port()));
+              OutputStream out = socket.getOutputStream();
+              out.write(
+                  ("POST /webhooks/big HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Webhook-Secret: "
+                          + ServerHarness.SECRET
+                          + "\r\nContent-Type: application/json\r\nContent-Length: "
+                          + body.length
+                          + "\r\n\r\n")
+                      .getBytes(StandardCharsets.US_ASCII));
+              out.write(body);
+              out.flush();
+              long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+              while (!server.log().contains("/webhooks/big 200")) {
+                assertThat(System.nanoTime()).as("the answer is logged").isLessThan(deadline);
+                Thread.sleep(20);
+              }
+              CompletableFuture<Void> closing = CompletableFuture.runAsync(server.server()::close);
+              Thread.sleep(1_500); // longer than the idle second a stopping Jetty allows a write
+
+              String response =
+                  new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+              closing.get();
+
+              assertThat(response).startsWith("HTTP/1.1 200");
+              // the answer is the JSON string "aaa...": the size plus two quotes
+              assertThat(dechunked(response.substring(response.indexOf("\r\n\r\n") + 4)))
+                  .hasSize(size + 2);
             }
-            CompletableFuture<Void> closing = CompletableFuture.runAsync(server.server()::close);
-            Thread.sleep(1_500); // longer than the idle second a stopping Jetty allows a write
-
-            String response =
-                new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-            closing.get();
-
-            assertThat(response).startsWith("HTTP/1.1 200");
-            // the answer is the JSON string "aaa...": the size plus two quotes
-            assertThat(dechunked(response.substring(response.indexOf("\r\n\r\n") + 4)))
-                .hasSize(size + 2);
-          }
-        });
+          });
+    } finally {
+      System.clearProperty(AnswerCap.PROPERTY);
+    }
   }
 
   /** The most the kernel lets a socket's send buffer grow to (Linux), or 4 MiB when unknown. */

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -164,5 +165,60 @@ class TunnelTest {
     assumeThat(Path.of("/usr/bin/setpriv")).exists();
 
     assertThat(DieWithServer.prefix()).contains("--pdeathsig", "TERM");
+  }
+
+  @Test
+  void theClientNeverSeesTheHubTokensOrTheWebhookSecretButKeepsItsOwn() throws Exception {
+    Path seen = dir.resolve("env.txt");
+    Path client =
+        Fixtures.write(
+            dir,
+            "envy",
+            "#!/bin/sh\nenv > '%s'\necho 'https://envy.example.net'\nexec sleep 300\n"
+                .formatted(seen));
+    Map<String, String> server =
+        Map.of(
+            "PATH", System.getenv("PATH"),
+            "HF_TOKEN", "hf_from_the_variable_1234",
+            "HUGGING_FACE_HUB_TOKEN", "hf_from_the_old_name_5678",
+            "WEBHOOK_SECRET", "the-webhook-secret",
+            "NGROK_AUTHTOKEN", "ngrok_own_token_9012");
+
+    try (Tunnel tunnel =
+        Tunnel.start(
+            TunnelSpec.command(client + " {port}", null, TIMEOUT),
+            4321,
+            List.of("the-webhook-secret"),
+            echoed::add,
+            server)) {
+      assertThat(tunnel.awaitUrl()).isEqualTo("https://envy.example.net");
+    }
+
+    assertThat(Files.readString(seen))
+        .contains("NGROK_AUTHTOKEN=ngrok_own_token_9012\n")
+        .doesNotContain("HF_TOKEN=", "HUGGING_FACE_HUB_TOKEN=", "WEBHOOK_SECRET=")
+        .doesNotContain("hf_from_the_variable_1234", "hf_from_the_old_name_5678")
+        .doesNotContain("the-webhook-secret");
+  }
+
+  @Test
+  void aServerThatIsGoneTakesWhatTheClientStartedWithIt() throws Exception {
+    assumeThat(DieWithServer.ownGroup()).as("setsid (util-linux)").isTrue();
+    Path cloudflared = StandInClients.cloudflared(dir);
+    try (Tunnel tunnel = start(TunnelSpec.command(cloudflared + " {port}", null, TIMEOUT))) {
+      tunnel.awaitUrl();
+      long client = StandInClients.pid(dir, "cloudflared");
+      long child = StandInClients.pid(dir, "cloudflared-child");
+      assertThat(tunnel.watchdog()).isNotNull();
+      assertThat(Fixtures.isRunning(child))
+          .as("the watchdog waits while the server lives")
+          .isTrue();
+
+      // What the JVM's exit does to the watchdog's pipe, without ending the client from here.
+      tunnel.watchdog().close();
+
+      assertThat(Fixtures.isRunning(child)).as("the client's child").isFalse();
+      assertThat(Fixtures.isRunning(client)).as("the client").isFalse();
+    }
   }
 }

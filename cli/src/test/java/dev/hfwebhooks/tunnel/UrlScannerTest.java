@@ -64,6 +64,19 @@ class UrlScannerTest {
         Arguments.of("localhost is not public", origin, "web UI on https://localhost", null),
         Arguments.of(
             "a query makes it not a bare origin", origin, "https://abc.example.com?x=1", null),
+        // Found by UrlScannerPropertiesTest: text the pattern let through as an origin, which
+        // the Hub could never post to; the first real one after it is taken instead.
+        Arguments.of(
+            "a host label that starts or ends with '-' is no host",
+            origin,
+            "https://-.h then https://brave-fox-42.loca.lt",
+            "https://brave-fox-42.loca.lt"),
+        Arguments.of(
+            "a last label that starts with a digit is no host", origin, "https://a.1b", null),
+        Arguments.of(
+            "a port past 65535 is no port", origin, "https://tunnel.example.com:99999", null),
+        Arguments.of(
+            "an address is a host", origin, "https://203.0.113.7:8443", "https://203.0.113.7:8443"),
         Arguments.of(
             "bore: no scheme, https added",
             bore,
@@ -74,6 +87,12 @@ class UrlScannerTest {
             named,
             "abc123.lhr.life tunneled with tls termination, https://abc123.lhr.life",
             "https://abc123.lhr.life"),
+        // Found by UrlScannerPropertiesTest: "Ready at /" gave "https://" for the public URL.
+        Arguments.of(
+            "a match with no host is skipped for the next one",
+            UrlScanner.pattern(Pattern.compile("Ready at (\\S*)")),
+            "Ready at / Ready at x.example.net",
+            "https://x.example.net"),
         Arguments.of(
             "a match with its scheme is kept as it is",
             UrlScanner.pattern(Pattern.compile("http://\\S+")),

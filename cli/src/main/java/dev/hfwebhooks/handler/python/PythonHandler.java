@@ -1,6 +1,7 @@
 package dev.hfwebhooks.handler.python;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hfwebhooks.handler.AnswerCap;
 import dev.hfwebhooks.handler.Delivery;
 import dev.hfwebhooks.handler.Handler;
 import dev.hfwebhooks.handler.HandlerFile;
@@ -133,6 +134,11 @@ final class PythonHandler implements Handler {
     }
     String text =
         answer.data().length == 0 ? null : new String(answer.data(), StandardCharsets.UTF_8);
+    if (!AnswerCap.fits(text)) {
+      // Cut JSON is JSON no more: it is read as a process's cut answer is (as text, mostly).
+      String cut = AnswerCap.cut(text, log);
+      return Outcome.succeeded(Outcome.Answer.of(cut, delivery.id()), log.tail()).withOutput(cut);
+    }
     return Outcome.succeeded(Outcome.Answer.ofJson(text, delivery.id()), log.tail())
         .withOutput(text);
   }

@@ -5,6 +5,7 @@ import static dev.hfwebhooks.testing.Fixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.hfwebhooks.handler.AnswerCap;
 import dev.hfwebhooks.handler.Delivery;
 import dev.hfwebhooks.handler.DeliveryRunner;
 import dev.hfwebhooks.handler.HandlerRun;
@@ -520,5 +521,18 @@ class PythonHandlerTest {
 
   private static String py(Path path) {
     return "\"" + path.toString().replace("\\", "\\\\") + "\"";
+  }
+
+  @Test
+  void anAnswerPastTheCapIsCutAndTheLogSaysSoAsForAProcess() throws Exception {
+    write(dir, "chatty.py", "def handle(payload, context):\n    return 'a' * 3_000_000\n");
+    HandlerRun run = new HandlerRun();
+    try (Handlers handlers = new Handlers(Fixtures.scan(dir))) {
+      Outcome outcome = run.run(handlers, "chatty", PUSH, Duration.ofSeconds(20));
+
+      assertThat(answer(outcome)).hasSize(AnswerCap.DEFAULT_MAX_BYTES).startsWith("\"aaa");
+      assertThat(outcome.answer().json()).isFalse();
+    }
+    assertThat(run.log).contains(AnswerCap.cutLine(AnswerCap.DEFAULT_MAX_BYTES));
   }
 }
