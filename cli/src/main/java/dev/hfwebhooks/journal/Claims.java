@@ -1,17 +1,17 @@
 package dev.hfwebhooks.journal;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 
 /**
  * The thread that takes deliveries from a journal several servers {@linkplain Journal#shared()
- * share}: whenever one of this server's workers is free it {@linkplain Journal#claim claims} the
- * oldest due delivery and hands it over. Woken at once by a delivery this server queued, it looks
- * again every {@link #POLL} for those of other servers, retries whose back-off ended and leases
- * that lapsed.
+ * share}: whenever this server's workers are free it {@linkplain Journal#claim claims} the oldest
+ * due deliveries, as many as there are free workers, and hands them over. Woken at once by a
+ * delivery this server queued, it looks again every {@link #POLL} for those of other servers,
+ * retries whose back-off ended and leases that lapsed.
  */
 final class Claims {
   /** How often a server with a free worker looks for deliveries it was not told of. */
@@ -61,10 +61,12 @@ final class Claims {
     try {
       while (!closing) {
         idle.acquire();
-        Optional<Journal.Started> claimed = Optional.empty();
+        // Every free worker's delivery in one round trip to the database.
+        int free = 1 + idle.drainPermits();
+        List<Journal.Started> claimed = List.of();
         if (!closing) {
           try {
-            claimed = journal.claim();
+            claimed = journal.claim(free);
             if (failing) {
               log.accept("The journal answers again: taking deliveries.");
               failing = false;
@@ -80,11 +82,11 @@ final class Claims {
             }
           }
         }
-        if (claimed.isEmpty()) {
-          idle.release();
+        idle.release(free - claimed.size());
+        claimed.forEach(run);
+        if (claimed.size() < free) {
+          // Nothing more is due now: wait for this server's next delivery, or the next look.
           awaitWake();
-        } else {
-          run.accept(claimed.get());
         }
       }
     } catch (InterruptedException e) {

@@ -67,14 +67,19 @@ public interface Journal extends AutoCloseable {
   }
 
   /**
-   * Takes the delivery that has waited longest among those due to run (queued and past any
-   * back-off, held by {@code @debounce} past their time, or running on a server whose lease lapsed)
-   * and starts its next attempt on this server, under a lease that the journal renews while this
-   * process lives. Empty when none is due. No two servers take the same delivery. Only for a
-   * {@linkplain #shared() shared} journal.
+   * Takes up to {@code max} of the deliveries that have waited longest among those due to run
+   * (queued and past any back-off, held by {@code @debounce} past their time, or running on a
+   * server whose lease lapsed) and starts the next attempt of each on this server, under a lease
+   * that the journal renews while this process lives; oldest first, empty when none is due. No two
+   * servers take the same delivery. Only for a {@linkplain #shared() shared} journal.
    */
-  default Optional<Started> claim() {
+  default List<Started> claim(int max) {
     throw new UnsupportedOperationException("only a shared journal hands deliveries out");
+  }
+
+  /** {@link #claim(int)} of one delivery. */
+  default Optional<Started> claim() {
+    return claim(1).stream().findFirst();
   }
 
   /**

@@ -5,7 +5,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.hfwebhooks.journal.JournalException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 
 /** The journal's database: a pool of connections, and transactions on them. */
@@ -23,30 +22,50 @@ final class Database implements AutoCloseable {
   }
 
   final PostgresUrl url;
-  private final HikariDataSource pool;
 
-  private Database(PostgresUrl url, HikariDataSource pool) {
+  /** Connections whose commits wait for the database's disk, as PostgreSQL's do by default. */
+  private final HikariDataSource durable;
+
+  /**
+   * Connections whose commits do not ({@code synchronous_commit = off}), set once per connection
+   * rather than per transaction: a {@code SET LOCAL} would cost a round trip each time.
+   */
+  private final HikariDataSource lazy;
+
+  private Database(PostgresUrl url, HikariDataSource durable, HikariDataSource lazy) {
     this.url = url;
-    this.pool = pool;
+    this.durable = durable;
+    this.lazy = lazy;
   }
 
   /**
-   * Connects with at most {@code connections} at once; fails at once, in one line, when the
-   * database cannot be reached or refuses the login.
+   * Connects with at most {@code connections} at once for each kind of commit; fails at once, in
+   * one line, when the database cannot be reached or refuses the login.
    */
   static Database connect(PostgresUrl url, int connections) {
+    HikariDataSource durable = pool(url, connections, null);
+    try {
+      return new Database(url, durable, pool(url, connections, "SET synchronous_commit TO off"));
+    } catch (RuntimeException e) {
+      durable.close();
+      throw e;
+    }
+  }
+
+  private static HikariDataSource pool(PostgresUrl url, int connections, String init) {
     HikariConfig config = new HikariConfig();
-    config.setPoolName("hf-webhooks-journal");
+    config.setPoolName(init == null ? "hf-webhooks-journal" : "hf-webhooks-journal-lazy");
     config.setJdbcUrl(url.jdbcUrl());
     config.setDataSourceProperties(url.properties());
     config.setMaximumPoolSize(connections);
     config.setMinimumIdle(1);
     config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
     config.setValidationTimeout(1000);
+    config.setConnectionInitSql(init);
     // Tried once at start, so that a wrong URL, password or network says so before serving.
     config.setInitializationFailTimeout(1);
     try {
-      return new Database(url, new HikariDataSource(config));
+      return new HikariDataSource(config);
     } catch (RuntimeException e) {
       throw PostgresErrors.translate(url, e);
     }
@@ -63,22 +82,33 @@ final class Database implements AutoCloseable {
 
   /**
    * As {@link #transaction(Work)}; unless {@code durable}, the commit does not wait for the
-   * database's disk ({@code synchronous_commit = off}): a crash of the database may lose the last
-   * such commits, never break one, which at worst runs a delivery once more (at least once). What
-   * an acknowledgement promises must be durable.
+   * database's disk: a crash of the database may lose the last such commits, never break one, which
+   * at worst runs a delivery once more (at least once). What an acknowledgement promises must be
+   * durable.
    */
   <T> T transaction(boolean durable, Work<T> work) {
+    return run(durable, false, work);
+  }
+
+  /**
+   * Runs {@code work}, which must be one SQL statement, as a transaction of its own (autocommit):
+   * one round trip, where a transaction takes another for its commit.
+   */
+  <T> T statement(boolean durable, Work<T> work) {
+    return run(durable, true, work);
+  }
+
+  private <T> T run(boolean durable, boolean autoCommit, Work<T> work) {
+    HikariDataSource pool = durable ? this.durable : lazy;
     if (pool.isClosed()) {
       throw new JournalException("the journal " + url + " is closed");
     }
     try (Connection c = pool.getConnection()) {
+      if (autoCommit) {
+        return work.run(c); // the pool hands connections out in autocommit
+      }
       c.setAutoCommit(false);
       try {
-        if (!durable) {
-          try (Statement s = c.createStatement()) {
-            s.execute("SET LOCAL synchronous_commit TO OFF");
-          }
-        }
         T result = work.run(c);
         c.commit();
         return result;
@@ -96,11 +126,12 @@ final class Database implements AutoCloseable {
   }
 
   boolean isClosed() {
-    return pool.isClosed();
+    return durable.isClosed();
   }
 
   @Override
   public void close() {
-    pool.close();
+    lazy.close();
+    durable.close();
   }
 }

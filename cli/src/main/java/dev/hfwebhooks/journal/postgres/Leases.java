@@ -5,6 +5,8 @@ import dev.hfwebhooks.journal.Retention;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +37,14 @@ final class Leases implements AutoCloseable {
   private final Retention retention;
   private final ScheduledExecutorService beats;
   private final AtomicLong insertedSincePrune = new AtomicLong();
+
+  /**
+   * The attempts this server runs ("id number"): only their leases are renewed. An attempt whose
+   * end could not be recorded (the database was away) leaves the set, so that its lease lapses and
+   * the delivery runs again, rather than stay running under a live server's lease for ever.
+   */
+  private final Set<String> running = ConcurrentHashMap.newKeySet();
+
   private volatile long lastPrune = System.nanoTime();
 
   Leases(Database db, String server, Retention retention) {
@@ -46,6 +56,16 @@ final class Leases implements AutoCloseable {
             Thread.ofPlatform().daemon().name("hf-webhooks-lease").factory());
     beats.scheduleWithFixedDelay(
         this::beat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Keeps the lease of attempt {@code number} of {@code id} alive until {@link #ended}. */
+  void running(String id, int number) {
+    running.add(id + " " + number);
+  }
+
+  /** Lets the lease of an attempt lapse, whether its end was recorded or not. */
+  void ended(String id, int number) {
+    running.remove(id + " " + number);
   }
 
   /** Counts a delivery inserted, towards the next prune by count. */
@@ -60,18 +80,23 @@ final class Leases implements AutoCloseable {
    */
   void beat() {
     try {
-      db.transaction(
-          c -> {
-            try (PreparedStatement p =
-                c.prepareStatement(
-                    "UPDATE hf_webhooks_deliveries SET lease_until = now() + ?::interval"
-                        + " WHERE owner = ? AND status = 'running'")) {
-              p.setString(1, PostgresRows.interval(LEASE));
-              p.setString(2, server);
-              p.executeUpdate();
-            }
-            return null;
-          });
+      String[] ids =
+          running.stream().map(a -> a.substring(0, a.indexOf(' '))).toArray(String[]::new);
+      if (ids.length > 0) {
+        db.statement(
+            false,
+            c -> {
+              try (PreparedStatement p =
+                  c.prepareStatement(
+                      "UPDATE hf_webhooks_deliveries SET lease_until = now() + ?::interval"
+                          + " WHERE owner = ? AND status = 'running' AND id = ANY (?)")) {
+                p.setString(1, PostgresRows.interval(LEASE));
+                p.setString(2, server);
+                p.setArray(3, c.createArrayOf("text", ids));
+                return p.executeUpdate();
+              }
+            });
+      }
       if (pruneDue()) {
         prune();
       }

@@ -59,7 +59,7 @@ final class PostgresHolds {
         p.executeUpdate();
       }
     }
-    PostgresRows.insert(c, delivery, Status.DEBOUNCED, null, null);
+    PostgresRows.insert(c, delivery, Status.DEBOUNCED);
     try (PreparedStatement p =
         c.prepareStatement(
             "UPDATE hf_webhooks_deliveries SET debounce_key = ?, burst_started = ?, due = ?,"

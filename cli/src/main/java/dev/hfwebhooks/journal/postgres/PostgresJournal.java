@@ -13,12 +13,7 @@ import dev.hfwebhooks.journal.Trigger;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -158,133 +153,51 @@ public final class PostgresJournal implements Journal {
 
   @Override
   public void enqueue(NewDelivery delivery) {
-    durable(
-        c -> {
-          PostgresRows.insert(c, delivery, Status.QUEUED, server, Leases.LEASE);
-          leases.inserted();
-          return null;
-        });
+    durable(c -> PostgresRows.insert(c, delivery, Status.QUEUED));
+    leases.inserted();
     leases.pruneIfDue();
   }
 
   @Override
   public int acceptRunning(NewDelivery delivery) {
-    write(
-        c -> {
-          PostgresRows.insert(c, delivery, Status.RUNNING, server, Leases.LEASE);
-          leases.inserted();
-          addAttempt(c, delivery.id(), 1, Trigger.RECEIVED);
-          return null;
-        });
+    write(c -> PostgresAttempts.acceptRunning(c, delivery, server));
+    leases.running(delivery.id(), 1);
+    leases.inserted();
     leases.pruneIfDue();
     return 1;
   }
 
-  private void addAttempt(Connection c, String id, int number, Trigger trigger)
-      throws SQLException {
-    try (PreparedStatement p =
-        c.prepareStatement(
-            "INSERT INTO hf_webhooks_attempts (delivery, number, trigger, started, status, server)"
-                + " VALUES (?, ?, ?, ?, 'running', ?)")) {
-      p.setString(1, id);
-      p.setInt(2, number);
-      p.setString(3, trigger.label());
-      p.setObject(4, PostgresRows.time(Instant.now()));
-      p.setString(5, server);
-      p.executeUpdate();
-    }
-  }
-
   @Override
   public int start(String id, Trigger trigger) {
-    return write(c -> startAttempt(c, id, trigger));
+    int number = write(c -> PostgresAttempts.start(c, id, trigger, server));
+    if (number < 0) {
+      throw noDelivery(id);
+    }
+    leases.running(id, number);
+    return number;
   }
 
   @Override
   public Started startAndRead(String id, Trigger trigger) {
-    return write(
-        c -> {
-          int number = startAttempt(c, id, trigger);
-          return new Started(number, PostgresRows.findExact(c, id).orElseThrow());
-        });
+    // Not one statement: replay and sync deliveries come here, never the claim loop.
+    Started started =
+        transaction(
+            c -> {
+              int number = PostgresAttempts.start(c, id, trigger, server);
+              if (number < 0) {
+                throw noDelivery(id);
+              }
+              return new Started(number, PostgresRows.findExact(c, id).orElseThrow());
+            });
+    leases.running(id, started.number());
+    return started;
   }
-
-  /** Starts the next attempt of {@code id} on this server, whatever its state; its number. */
-  private int startAttempt(Connection c, String id, Trigger trigger) throws SQLException {
-    int number;
-    try (PreparedStatement p =
-        c.prepareStatement(
-            "UPDATE hf_webhooks_deliveries SET status = 'running', attempts = attempts + 1,"
-                + " owner = ?, lease_until = now() + ?::interval, not_before = NULL,"
-                + " exit_status = NULL, duration_ms = NULL, error = NULL"
-                + " WHERE id = ? RETURNING attempts")) {
-      p.setString(1, server);
-      p.setString(2, PostgresRows.interval(Leases.LEASE));
-      p.setString(3, id);
-      try (ResultSet rs = p.executeQuery()) {
-        if (!rs.next()) {
-          throw noDelivery(id);
-        }
-        number = rs.getInt(1);
-      }
-    }
-    addAttempt(c, id, number, trigger);
-    return number;
-  }
-
-  // The partial index hf_webhooks_waiting holds exactly the rows the first condition names.
-  private static final String CLAIM =
-      "WITH next AS (SELECT id, status, owner FROM hf_webhooks_deliveries"
-          + " WHERE status IN ('queued', 'running', 'debounced')"
-          + " AND ((status = 'queued' AND (not_before IS NULL OR not_before <= now()))"
-          + " OR (status = 'running' AND lease_until < now())"
-          + " OR (status = 'debounced' AND due <= now()))"
-          + " ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)"
-          + " UPDATE hf_webhooks_deliveries d SET status = 'running', attempts = d.attempts + 1,"
-          + " owner = ?, lease_until = now() + ?::interval, not_before = NULL, due = NULL,"
-          + " exit_status = NULL, duration_ms = NULL, error = NULL FROM next WHERE d.id = next.id"
-          + " RETURNING d.id, next.status, d.attempts, next.owner";
 
   @Override
-  public Optional<Started> claim() {
-    return write(
-        c -> {
-          String id;
-          String was;
-          int number;
-          String owner;
-          try (PreparedStatement p = c.prepareStatement(CLAIM)) {
-            p.setString(1, server);
-            p.setString(2, PostgresRows.interval(Leases.LEASE));
-            try (ResultSet rs = p.executeQuery()) {
-              if (!rs.next()) {
-                return Optional.empty();
-              }
-              id = rs.getString(1);
-              was = rs.getString(2);
-              number = rs.getInt(3);
-              owner = rs.getString(4);
-            }
-          }
-          Trigger trigger;
-          if (was.equals("running")) {
-            // Its server stopped renewing: that attempt ended with it, as far as anyone can tell.
-            try (PreparedStatement p =
-                c.prepareStatement(
-                    "UPDATE hf_webhooks_attempts SET status = 'failed', error = ?"
-                        + " WHERE delivery = ? AND number = ? AND status = 'running'")) {
-              p.setString(1, Leases.INTERRUPTED.formatted(owner));
-              p.setString(2, id);
-              p.setInt(3, number - 1);
-              p.executeUpdate();
-            }
-            trigger = Trigger.RECOVERY;
-          } else {
-            trigger = number > 1 ? Trigger.RETRY : Trigger.RECEIVED;
-          }
-          addAttempt(c, id, number, trigger);
-          return Optional.of(new Started(number, PostgresRows.findExact(c, id).orElseThrow()));
-        });
+  public List<Started> claim(int max) {
+    List<Started> claimed = write(c -> PostgresAttempts.claim(c, server, max));
+    claimed.forEach(s -> leases.running(s.delivery().id(), s.number()));
+    return claimed;
   }
 
   @Override
@@ -294,40 +207,17 @@ public final class PostgresJournal implements Journal {
 
   @Override
   public void finish(String id, int number, AttemptResult result, Status next, Duration after) {
-    write(
-        c -> {
-          int attempts;
-          try (PreparedStatement p =
-              c.prepareStatement(
-                  "UPDATE hf_webhooks_attempts SET status = ?, exit_status = ?, duration_ms = ?,"
-                      + " error = ? WHERE delivery = ? AND number = ?")) {
-            p.setString(1, result.status().label());
-            PostgresRows.bindEnd(p, 2, result);
-            p.setString(5, id);
-            p.setInt(6, number);
-            attempts = p.executeUpdate();
-          }
-          // The delivery's row follows its latest attempt only: an earlier one that ends late (a
-          // replay's, or one another server took over) changes its own row alone.
-          try (PreparedStatement p =
-              c.prepareStatement(
-                  "UPDATE hf_webhooks_deliveries SET status = ?, exit_status = ?, duration_ms = ?,"
-                      + " error = ?, output = ?, stderr = ?, owner = NULL, lease_until = NULL,"
-                      + " not_before = now() + ?::interval WHERE id = ? AND attempts = ?")) {
-            p.setString(1, next.label());
-            PostgresRows.bindEnd(p, 2, result);
-            p.setString(5, result.output());
-            p.setString(6, result.stderr());
-            p.setString(
-                7, next == Status.QUEUED && after != null ? PostgresRows.interval(after) : null);
-            p.setString(8, id);
-            p.setInt(9, number);
-            if (p.executeUpdate() == 0 && attempts == 0) {
-              throw noDelivery(id);
-            }
-          }
-          return null;
-        });
+    try {
+      if (!write(c -> PostgresAttempts.finish(c, id, number, result, next, after))) {
+        throw noDelivery(id);
+      }
+    } finally {
+      // Recorded or not, the attempt is over: should the record have failed, the lease lapses
+      // and the delivery runs again (at least once).
+      if (leases != null) {
+        leases.ended(id, number);
+      }
+    }
   }
 
   /**
@@ -337,18 +227,16 @@ public final class PostgresJournal implements Journal {
    */
   @Override
   public List<DeliverySummary> recover() {
-    return write(c -> List.of());
+    writable();
+    return List.of();
   }
 
   @Override
   public Held hold(NewDelivery delivery, String key, Duration wait, Duration max) {
-    Held held =
-        durable(
-            c -> {
-              Held h = PostgresHolds.hold(c, delivery, key, wait, max);
-              leases.inserted();
-              return h;
-            });
+    writable();
+    // Several statements under the key's advisory lock, durable: a 202 follows.
+    Held held = db.transaction(true, c -> PostgresHolds.hold(c, delivery, key, wait, max));
+    leases.inserted();
     leases.pruneIfDue();
     return held;
   }
@@ -396,24 +284,37 @@ public final class PostgresJournal implements Journal {
     db.close();
   }
 
-  /** A write that must be on the database's disk before it returns: what a 202 promises. */
+  /**
+   * A write of one statement that must be on the database's disk before it returns: what a 202
+   * promises.
+   */
   private <T> T durable(Database.Work<T> work) {
-    return write(true, work);
+    writable();
+    return db.statement(true, work);
   }
 
   /**
-   * A write whose loss in a crash of the database would at worst run a delivery once more: its
-   * commit does not wait for the disk, as the SQLite journal's do not.
+   * A write of one statement whose loss in a crash of the database would at worst run a delivery
+   * once more: its commit does not wait for the disk, as the SQLite journal's do not.
    */
   private <T> T write(Database.Work<T> work) {
-    return write(false, work);
+    writable();
+    return db.statement(false, work);
   }
 
-  private <T> T write(boolean durable, Database.Work<T> work) {
+  /** As {@link #write}, for work of several statements. */
+  private <T> T transaction(Database.Work<T> work) {
+    writable();
+    return db.transaction(false, work);
+  }
+
+  private void writable() {
     if (leases == null) {
       throw new IllegalStateException("journal opened for reading only");
     }
-    return db.transaction(durable, work);
+    if (db.isClosed()) {
+      throw new JournalException("the journal " + db.url + " is closed");
+    }
   }
 
   private JournalException noDelivery(String id) {

@@ -60,28 +60,28 @@ final class PostgresRows {
   }
 
   private static final String INSERT =
-      "INSERT INTO hf_webhooks_deliveries (id, received, handler, body, headers, status, attempts,"
-          + " owner, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, now() + ?::interval)";
+      "INSERT INTO hf_webhooks_deliveries (id, received, handler, body, headers, status,"
+          + " attempts) VALUES (?, ?, ?, ?, ?, ?, 0)";
+
+  /** Inserts a delivery that waits as {@code status} (queued, or held by {@code @debounce}). */
+  static int insert(Connection c, NewDelivery d, Status status) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(INSERT)) {
+      p.setString(bindNew(p, 1, d), status.label());
+      return p.executeUpdate();
+    }
+  }
 
   /**
-   * Inserts a delivery as {@code status}; a running one with its first attempt counted, held by
-   * {@code server} under a lease of {@code lease}.
+   * Binds a new delivery's id, received, handler, body and headers from {@code at} on; returns the
+   * index after them.
    */
-  static void insert(Connection c, NewDelivery d, Status status, String server, Duration lease)
-      throws SQLException {
-    try (PreparedStatement p = c.prepareStatement(INSERT)) {
-      p.setString(1, d.id());
-      p.setObject(2, time(d.received()));
-      p.setString(3, d.handler());
-      p.setBytes(4, d.body());
-      p.setString(5, Json.write(d.headers()));
-      p.setString(6, status.label());
-      boolean running = status == Status.RUNNING;
-      p.setInt(7, running ? 1 : 0);
-      p.setString(8, running ? server : null);
-      p.setString(9, running ? interval(lease) : null);
-      p.executeUpdate();
-    }
+  static int bindNew(PreparedStatement p, int at, NewDelivery d) throws SQLException {
+    p.setString(at, d.id());
+    p.setObject(at + 1, time(d.received()));
+    p.setString(at + 2, d.handler());
+    p.setBytes(at + 3, d.body());
+    p.setString(at + 4, Json.write(d.headers()));
+    return at + 5;
   }
 
   /** A duration as PostgreSQL reads an interval. */
