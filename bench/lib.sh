@@ -1,4 +1,5 @@
 # What the journal benchmarks share (sourced, not run): the JDK, builds kept apart from
+# shellcheck disable=SC2034 # pid, port, java_opts...: used by the scripts that source this
 # cli/target, servers started and stopped, the sample request for wrk, wrk's figures, medians.
 # The caller sets `set -euo pipefail` and runs from the repository's root.
 
