@@ -27,34 +27,11 @@ warmup=${3:-30}
 command -v wrk > /dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 git diff --quiet HEAD -- cli || { echo "bench: commit cli/ first: both builds are HEAD's" >&2; exit 2; }
 
-. cli/src/main/launcher/find-java.sh
-java=$(find_java 21)
-major=$(java_major "$java")
-opts=(--enable-native-access=ALL-UNNAMED)
-[ "$major" -ge 23 ] && opts+=(--sun-misc-unsafe-memory-access=allow)
-
-work=$(mktemp -d)
-source_tree=$work/nolog-source
-servers=()
-declare -A pid port
-cleanup() {
-  for p in "${servers[@]}"; do kill "$p" 2> /dev/null || true; done
-  for p in "${servers[@]}"; do wait "$p" 2> /dev/null || true; done
-  if [ -d "$source_tree" ]; then git worktree remove --force "$source_tree" || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Each build's jar and libraries, copied out of cli/target so that the next build leaves them be.
-keep_build() { # from-dir name
-  mkdir -p "$work/$2"
-  cp "$(ls "$1"/cli/target/hf-webhooks-*.jar | head -n 1)" "$work/$2/"
-  cp -r "$1/cli/target/lib" "$work/$2/lib"
-}
-echo "building HEAD ($(git rev-parse --short HEAD)) with the log" >&2
-./mvnw -B -q -DskipTests -Djreleaser.skip package
-keep_build . log
+. bench/lib.sh
+build_here log
 echo "building it again without the log" >&2
+source_tree=$work/nolog-source
+worktrees+=("$source_tree")
 git worktree add --quiet --detach "$source_tree" HEAD
 journal=$source_tree/cli/src/main/java/dev/hfwebhooks/journal/sqlite/SqliteJournal.java
 sed -i 's/return openForServe(file, retention, LOG_FILE_SIZE);/return openForServe(file, retention, 0);/' "$journal"
@@ -65,73 +42,26 @@ grep -q 'return openForServe(file, retention, 0);' "$journal" || {
 (cd "$source_tree" && ./mvnw -B -q -DskipTests -Djreleaser.skip package)
 keep_build "$source_tree" nolog
 
-mkdir "$work/handlers"
-cat > "$work/handlers/bench.js" << 'JS'
-function handle(payload, context) {
-  const main = (payload.updatedRefs || []).find((r) => r.ref === "refs/heads/main");
-  return { repo: payload.repo.name, sha: main ? main.newSha : null, id: context.deliveryId };
-}
-JS
+write_js_handler "$work/handlers"
 printf '#!/bin/sh\ncat > /dev/null\necho "{\\"ok\\": true}"\n' > "$work/handlers/shell.sh"
 chmod +x "$work/handlers/shell.sh"
-# wrk posts the sample push event with the secret, as the Hub would.
-body=$(tr -d '\n' < payloads/model-repo-content-update.json | sed 's/\\/\\\\/g; s/"/\\"/g')
-cat > "$work/post.lua" << LUA
-wrk.method = "POST"
-wrk.body = "$body"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-Webhook-Secret"] = "bench-secret"
-LUA
-{ cat "$work/post.lua"; echo 'function delay() return 40 end'; } > "$work/paced.lua"
+write_requests 40
 
-next_port=${BENCH_PORT:-18865}
-start_server() { # build kind (sync or async)
-  local name=$1-$2 options=()
+start() { # build kind (sync or async)
+  local options=()
   [ "$2" = async ] && options=(--async)
-  port[$name]=$next_port
-  next_port=$((next_port + 1))
-  if curl -fsS "http://127.0.0.1:${port[$name]}/healthz" > /dev/null 2>&1; then
-    echo "bench: port ${port[$name]} is taken by another server: pass BENCH_PORT" >&2
-    return 1
-  fi
-  "$java" "${opts[@]}" -cp "$work/$1/*:$work/$1/lib/*" dev.hfwebhooks.Main serve \
-    --port "${port[$name]}" --dir "$work/handlers" --secret bench-secret \
-    --data-dir "$work/data-$name" "${options[@]}" > "$work/serve-$name.log" 2>&1 &
-  servers+=($!)
-  pid[$name]=$!
-  for _ in $(seq 1 300); do
-    curl -fsS "http://127.0.0.1:${port[$name]}/healthz" > /dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  cat "$work/serve-$name.log" >&2
-  return 1
+  start_server "$1-$2" "$1" --dir "$work/handlers" --data-dir "$work/data-$1-$2" "${options[@]}"
 }
-
-# Waits until an --async server's workers have run everything it acknowledged.
-drain() { # server
-  local deadline=$((SECONDS + 600))
-  until curl -fsS "http://127.0.0.1:${port[$1]}/healthz" | grep -q '"queued":0'; do
-    if ((SECONDS > deadline)); then
-      echo "bench: the $1 server's queue did not empty in 10 minutes; its log:" >&2
-      tail -n 20 "$work/serve-$1.log" >&2
-      exit 1
-    fi
-    sleep 0.05
-  done
-}
-
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; printf "%.2f", v }'; }
 
 for build in log nolog; do
   for kind in sync async; do
-    start_server "$build" "$kind"
+    start "$build" "$kind"
   done
 done
 for build in log nolog; do
   echo "warming up the $build servers" >&2
   wrk -t2 -c16 -d"${warmup}s" -s "$work/post.lua" "http://127.0.0.1:${port[$build-async]}/webhooks/bench" > /dev/null
-  drain "$build-async"
+  drain_queue "$build-async"
   wrk -t2 -c16 -d"${warmup}s" -s "$work/post.lua" "http://127.0.0.1:${port[$build-sync]}/webhooks/bench" > /dev/null
   wrk -t2 -c16 -d"$((warmup / 3 + 1))s" -s "$work/post.lua" "http://127.0.0.1:${port[$build-sync]}/webhooks/shell" > /dev/null
 done
@@ -153,15 +83,11 @@ measure() { # build workload load
   before=$(cpu_ticks "${pid[$server]}")
   start=$(date +%s.%N)
   out=$(wrk "${wrk_args[@]}" -d"${seconds}s" --latency -s "$script" "http://127.0.0.1:${port[$server]}/webhooks/$handler")
-  [ "$kind" = async ] && drain "$server"
+  [ "$kind" = async ] && drain_queue "$server"
   local elapsed ticks total rps p50 p99 bad per_s cpu
   elapsed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
   ticks=$(($(cpu_ticks "${pid[$server]}") - before))
-  total=$(awk '/requests in/ { print $1 }' <<< "$out")
-  rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<< "$out")
-  p50=$(awk '$1 == "50%" { print $2 }' <<< "$out" | ms)
-  p99=$(awk '$1 == "99%" { print $2 }' <<< "$out" | ms)
-  bad=$(awk '/Non-2xx/ { print $NF }' <<< "$out")
+  read -r rps p50 p99 total bad <<< "$(wrk_figures <<< "$out")"
   # With --async a delivery is done once a worker ran it, not when it is acknowledged.
   per_s=$rps
   [ "$kind" = async ] && per_s=$(awk -v n="$total" -v t="$elapsed" 'BEGIN { printf "%.0f", n / t }')
@@ -185,7 +111,6 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 column_median() { # workload load build column
   awk -v w="$1" -v l="$2" -v b="$3" -v c="$4" '$1 == w && $2 == l && $3 == b { print $c }' "$work/results" | median
 }
@@ -204,4 +129,4 @@ for workload in js-async js-sync sh-sync; do
   done
 done
 echo
-echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $("$java" -version 2>&1 | head -n 1); data dirs on $(df --output=fstype "$work" | tail -n 1); ${seconds} s per run, each server warmed up for ${warmup} s; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "Machine: $(machine); data dirs on $(df --output=fstype "$work" | tail -n 1); ${seconds} s per run, each server warmed up for ${warmup} s; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."

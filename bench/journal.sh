@@ -30,41 +30,12 @@ rounds=${2:-5}
 warmup=${3:-40}
 command -v wrk > /dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 
-. cli/src/main/launcher/find-java.sh
-java=$(find_java 21)
-./mvnw -B -q -DskipTests -Djreleaser.skip package
-cp="$(ls cli/target/hf-webhooks-*.jar | head -n 1):cli/target/lib/*"
-
-work=$(mktemp -d)
-ram=""
-servers=()
-declare -A pid
-cleanup() {
-  for pid in "${servers[@]}"; do kill "$pid" 2> /dev/null || true; done
-  for pid in "${servers[@]}"; do wait "$pid" 2> /dev/null || true; done
-  rm -rf "$work" ${ram:+"$ram"}
-}
-trap cleanup EXIT
-
-mkdir "$work/handlers"
-cat > "$work/handlers/bench.js" << 'JS'
-function handle(payload, context) {
-  const main = (payload.updatedRefs || []).find((r) => r.ref === "refs/heads/main");
-  return { repo: payload.repo.name, sha: main ? main.newSha : null, id: context.deliveryId };
-}
-JS
-# wrk posts the sample push event with the secret, as the Hub would.
-body=$(tr -d '\n' < payloads/model-repo-content-update.json | sed 's/\\/\\\\/g; s/"/\\"/g')
-cat > "$work/post.lua" << LUA
-wrk.method = "POST"
-wrk.body = "$body"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-Webhook-Secret"] = "bench-secret"
-LUA
-{ cat "$work/post.lua"; echo 'function delay() return 20 end'; } > "$work/paced.lua"
+. bench/lib.sh
+build_here head
+write_js_handler "$work/handlers"
+write_requests 20
 { cat "$work/post.lua"; echo 'function delay() return 4 end'; } > "$work/brisk.lua"
 
-base_port=${BENCH_PORT:-18765}
 read -r -a modes <<< "${BENCH_MODES:-off sync async paced brisk ram}"
 needed=()
 for mode in "${modes[@]}"; do
@@ -75,9 +46,8 @@ for mode in "${modes[@]}"; do
   esac
 done
 read -r -a needed <<< "$(printf '%s\n' "${needed[@]}" | sort -u | tr '\n' ' ')"
-declare -A port=([off]=$base_port [sync]=$((base_port + 1)) [async]=$((base_port + 2)) [ram]=$((base_port + 3)))
 
-start_server() { # mode
+start() { # mode
   local options=() data=$work/data-$1
   case $1 in
     off) options=(--no-journal) ;;
@@ -86,46 +56,17 @@ start_server() { # mode
     ram)
       options=(--async)
       ram=$(mktemp -d /dev/shm/hf-webhooks-bench.XXXXXX)
+      cleanup_hooks+=("rm -rf '$ram'")
       data=$ram/data
       ;;
   esac
-  "$java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -cp "$cp" \
-    dev.hfwebhooks.Main serve --port "${port[$1]}" --dir "$work/handlers" --secret bench-secret \
-    --data-dir "$data" "${options[@]}" > "$work/serve-$1.log" 2>&1 &
-  servers+=($!)
-  pid[$1]=$!
-  for _ in $(seq 1 200); do
-    curl -fsS "http://127.0.0.1:${port[$1]}/healthz" > /dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  cat "$work/serve-$1.log" >&2
-  return 1
+  start_server "$1" head --dir "$work/handlers" --data-dir "$data" "${options[@]}"
 }
-
-# Waits until an --async server's workers have run everything it acknowledged (10 minutes at
-# most: a queue that does not empty by then means workers stuck, and the numbers would be wrong).
-drain() { # server
-  local deadline=$((SECONDS + 600))
-  until curl -fsS "http://127.0.0.1:${port[$1]}/healthz" | grep -q '"queued":0'; do
-    if ((SECONDS > deadline)); then
-      echo "bench: the $1 server's queue did not empty in 10 minutes; its log:" >&2
-      tail -n 20 "$work/serve-$1.log" >&2
-      exit 1
-    fi
-    sleep 0.5
-  done
-}
-
-# The server's CPU time so far (user + system), in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-
-# wrk's "Requests/sec" and its latency percentiles, converted to ms.
-ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; printf "%.2f", v }'; }
 
 for mode in "${needed[@]}"; do
-  start_server "$mode"
+  start "$mode"
   wrk -t2 -c16 -d"${warmup}s" -s "$work/post.lua" "http://127.0.0.1:${port[$mode]}/webhooks/bench" > /dev/null
-  case $mode in async | ram) drain "$mode" ;; esac
+  case $mode in async | ram) drain_queue "$mode" ;; esac
 done
 
 results=$work/results
@@ -138,21 +79,16 @@ for round in $(seq 1 "$rounds"); do
     case $mode in paced | brisk) server=async script=$work/$mode.lua ;; esac
     before=$(cpu_ticks "${pid[$server]}")
     out=$(wrk -t2 -c16 -d"${seconds}s" --latency -s "$script" "http://127.0.0.1:${port[$server]}/webhooks/bench")
-    case $server in async | ram) drain "$server" ;; esac
+    case $server in async | ram) drain_queue "$server" ;; esac
     # Counted after the drain: with --async, a request's cost includes running it.
     ticks=$(($(cpu_ticks "${pid[$server]}") - before))
-    rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<< "$out")
-    p50=$(awk '$1 == "50%" { print $2 }' <<< "$out" | ms)
-    p99=$(awk '$1 == "99%" { print $2 }' <<< "$out" | ms)
-    bad=$(awk '/Non-2xx/ { print $NF }' <<< "$out")
-    total=$(awk '/requests in/ { print $1 }' <<< "$out")
+    read -r rps p50 p99 total bad <<< "$(wrk_figures <<< "$out")"
     cpu=$(awk -v t="$ticks" -v n="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", t * 1e6 / hz / n }')
     echo "| $round | $mode | $rps | $p50 | $p99 | ${bad:-0} | $cpu |"
     echo "$mode $rps $p50 $p99 $cpu" >> "$results"
   done
 done
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 echo
 echo "Medians of $rounds rounds:"
 echo
@@ -183,4 +119,4 @@ fi
 dd if=/dev/zero of="$work/sync-test" bs=4k count=200 oflag=dsync 2> "$work/dd.txt"
 sync_ms=$(awk '/copied/ { for (i = 1; i <= NF; i++) if ($i == "s,") printf "%.2f", $(i - 1) * 1000 / 200 }' "$work/dd.txt")
 echo "One synced 4 KiB write on the data dir's disk (dd oflag=dsync, 200 writes): $sync_ms ms on average."
-echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $("$java" -version 2>&1 | head -n 1); wrk -t2 -c16, ${seconds} s per run, each server warmed up for ${warmup} s; data dir on $(df --output=fstype "$work" | tail -n 1)."
+echo "Machine: $(machine); wrk -t2 -c16, ${seconds} s per run, each server warmed up for ${warmup} s; data dir on $(df --output=fstype "$work" | tail -n 1)."

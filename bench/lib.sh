@@ -95,6 +95,21 @@ start_server() { # name build args...
   return 1
 }
 
+# Waits until an --async server's workers have run everything it acknowledged (10 minutes at
+# most: a queue that does not empty by then means workers stuck, and the numbers would be wrong).
+drain_queue() { # server
+  local deadline=$((SECONDS + 600))
+  until curl -fsS "http://127.0.0.1:${port[$1]}/healthz" | grep -q '"queued":0'; do
+    if ((SECONDS > deadline)); then
+      echo "bench: the $1 server's queue did not empty in 10 minutes; its log:" >&2
+      tail -n 20 "$work/serve-$1.log" >&2
+      exit 1
+    fi
+    sleep 0.05
+  done
+}
+
+# A process's CPU time so far (user + system), in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # wrk's figures, from its --latency output on stdin (several runs' outputs add up): prints
