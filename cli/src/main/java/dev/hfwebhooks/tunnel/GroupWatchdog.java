@@ -40,10 +40,12 @@ final class GroupWatchdog implements AutoCloseable {
       """;
 
   private final Process process;
+  private final long group;
   private final Duration grace;
 
-  private GroupWatchdog(Process process, Duration grace) {
+  private GroupWatchdog(Process process, long group, Duration grace) {
     this.process = process;
+    this.group = group;
     this.grace = grace;
   }
 
@@ -72,9 +74,25 @@ final class GroupWatchdog implements AutoCloseable {
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .redirectError(ProcessBuilder.Redirect.DISCARD);
     try {
-      return Optional.of(new GroupWatchdog(builder.start(), grace));
+      return Optional.of(new GroupWatchdog(builder.start(), group, grace));
     } catch (IOException e) {
       return Optional.empty();
+    }
+  }
+
+  private void killGroup() throws InterruptedException {
+    Optional<Path> kill = Programs.system("kill");
+    if (kill.isEmpty()) {
+      return;
+    }
+    try {
+      new ProcessBuilder(kill.get().toString(), "-KILL", "--", "-" + group)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start()
+          .waitFor(5, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      // Nothing more can be done from here.
     }
   }
 
@@ -96,7 +114,10 @@ final class GroupWatchdog implements AutoCloseable {
       // Already closed: the watchdog is on its way.
     }
     try {
-      if (!process.waitFor(grace.toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+      if (!process.waitFor(grace.toMillis() + 5000, TimeUnit.MILLISECONDS)) {
+        // A machine so loaded that the script's own loop ran late: end the group from here,
+        // rather than leave what ignored SIGTERM running.
+        killGroup();
         process.destroyForcibly();
       }
     } catch (InterruptedException e) {

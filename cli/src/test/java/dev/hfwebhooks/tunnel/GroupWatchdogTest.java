@@ -47,12 +47,22 @@ class GroupWatchdogTest {
 
       watchdog.close();
 
-      assertThat(Fixtures.isRunning(polite)).as("the child that heeds SIGTERM").isFalse();
-      assertThat(Fixtures.isRunning(stubborn)).as("the child that ignores SIGTERM").isFalse();
-      assertThat(Fixtures.isRunning(process.pid())).as("the client").isFalse();
+      // A signal sent is not yet a process gone: on a loaded machine the kernel takes a moment to
+      // run the killed process's exit.
+      awaitGone(polite, "the child that heeds SIGTERM");
+      awaitGone(stubborn, "the child that ignores SIGTERM");
+      awaitGone(process.pid(), "the client");
     } finally {
       process.destroyForcibly();
     }
+  }
+
+  private static void awaitGone(long pid, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (Fixtures.isRunning(pid) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(Fixtures.isRunning(pid)).as(what).isFalse();
   }
 
   /** The pid a child wrote once the client has started it. */
