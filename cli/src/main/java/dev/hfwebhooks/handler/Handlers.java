@@ -183,8 +183,14 @@ public final class Handlers implements AutoCloseable {
             .daemon()
             .name("hf-webhooks-js-warm-up")
             .start(
-                () ->
-                    scripts.forEach(h -> h.prewarm(line -> loadLog.accept(h.file().name(), line))));
+                () -> {
+                  try {
+                    scripts.forEach(h -> h.prewarm(line -> loadLog.accept(h.file().name(), line)));
+                  } catch (IllegalStateException e) {
+                    // The engine closed under it: serve stopped at start (a damaged journal, say),
+                    // whose one line must not be followed by this thread's stack trace.
+                  }
+                });
     return new WarmUp(launcher, js);
   }
 

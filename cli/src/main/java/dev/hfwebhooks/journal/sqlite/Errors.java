@@ -28,11 +28,7 @@ final class Errors {
         return new JournalException(notAJournal(file, "not an SQLite database"), e);
       }
       if (primary == SQLiteErrorCode.SQLITE_CORRUPT.code) {
-        return new JournalException(
-            "the journal %s is damaged: move it away (a new one is made), or pass another"
-                    .formatted(file)
-                + " --data-dir",
-            e);
+        return damaged(file, null, e);
       }
       if (primary == SQLiteErrorCode.SQLITE_READONLY.code
           || primary == SQLiteErrorCode.SQLITE_CANTOPEN.code
@@ -54,6 +50,14 @@ final class Errors {
     return e instanceof SQLException sql
         ? translate(file, sql)
         : e instanceof JournalException journal ? journal : new JournalException(e.toString(), e);
+  }
+
+  /** The file is damaged ({@code why}, when known): SQLite found it so, or a value it holds. */
+  static JournalException damaged(Path file, String why, Exception e) {
+    return new JournalException(
+        "the journal %s is damaged%s: move it away (a new one is made), or pass another --data-dir"
+            .formatted(file, why == null ? "" : " (" + why + ")"),
+        e);
   }
 
   static String notAJournal(Path file, String why) {

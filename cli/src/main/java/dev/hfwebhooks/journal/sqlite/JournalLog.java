@@ -26,8 +26,11 @@ import java.util.zip.CRC32C;
  * copy into it can find the disk full, and once the database has all its records it is used again
  * as a later file rather than deleted: its pages are then already there.
  *
- * <p>Each record is framed by its length, its file's generation and a CRC-32C. Reading back stops
- * at the first record that is not whole, or that an earlier use of a recycled file left behind.
+ * <p>Each record is framed by its length, its file's generation and a CRC-32C. A file the log moved
+ * on from ends with a mark that says so (a header of length -1). Reading back stops at the first
+ * record that is not whole, or that an earlier use of a recycled file left behind; a file that ends
+ * without its mark ends the log there, so that a damaged or missing file never lets the records
+ * after it be applied without those before them.
  */
 final class JournalLog implements AutoCloseable {
 
@@ -37,11 +40,17 @@ final class JournalLog implements AutoCloseable {
   /** A record read back, and where it ends. */
   record Read(byte[] record, Position end) {}
 
+  /** A file's whole records, and whether it ends with the mark that the log moved on from it. */
+  record Scan(List<Read> records, boolean movedOn) {}
+
   /** Bytes before each record: its length, the generation of its file, its CRC-32C. */
   static final int HEADER = 12;
 
   /** The generation of a spare file: never one in use, and removed at start like any old one. */
-  private static final long SPARE = 0;
+  static final long SPARE = 0;
+
+  /** The length in the header of the mark that ends a file the log moved on from. */
+  private static final int MOVED_ON = -1;
 
   /** One mapped file. */
   private static final class Segment {
@@ -115,14 +124,19 @@ final class JournalLog implements AutoCloseable {
     }
   }
 
-  /** Every whole record of {@code generation} in {@code file}, in order. */
-  static List<Read> read(Path file, long generation) throws IOException {
+  /** Every whole record of {@code generation} in {@code file}, in order, and how it ends. */
+  static Scan read(Path file, long generation) throws IOException {
     ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
     List<Read> records = new ArrayList<>();
     while (bytes.remaining() >= HEADER) {
       int length = bytes.getInt();
       int fileGeneration = bytes.getInt();
       int crc = bytes.getInt();
+      if (length == MOVED_ON
+          && fileGeneration == (int) generation
+          && crc == movedOnCrc(generation)) {
+        return new Scan(records, true);
+      }
       if (length <= 0 || length > bytes.remaining() || fileGeneration != (int) generation) {
         break; // the zeros after the last record, or what a former use of the file left
       }
@@ -133,7 +147,7 @@ final class JournalLog implements AutoCloseable {
       }
       records.add(new Read(record, new Position(generation, bytes.position(), 0)));
     }
-    return records;
+    return new Scan(records, false);
   }
 
   /**
@@ -147,8 +161,9 @@ final class JournalLog implements AutoCloseable {
     header.putInt(0, length).putInt(8, crc32c(frame, HEADER, length));
     synchronized (appendLock) {
       Segment segment = current;
-      if (segment.offset + frame.length > segment.map.capacity()) {
-        segment = next(frame.length);
+      // Room is always left for the mark that the log moved on.
+      if (segment.offset + frame.length + HEADER > segment.map.capacity()) {
+        segment = next(frame.length + HEADER);
       }
       header.putInt(4, (int) segment.generation);
       segment.map.put(segment.offset, frame);
@@ -216,6 +231,9 @@ final class JournalLog implements AutoCloseable {
     if (next == null) {
       next = create(generation, Math.max(fileSize, needed));
     }
+    // The mark goes in once the next file is there: a crash just before it leaves that file empty.
+    current.map.put(current.offset, movedOnMark(current.generation));
+    current.offset += HEADER; // synced with the file's records
     full.add(current);
     current = next;
     return next;
@@ -340,6 +358,20 @@ final class JournalLog implements AutoCloseable {
     try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
       directory.force(true);
     }
+  }
+
+  /** The mark that ends file {@code generation} once the log moved on from it. */
+  static byte[] movedOnMark(long generation) {
+    return ByteBuffer.allocate(HEADER)
+        .putInt(MOVED_ON)
+        .putInt((int) generation)
+        .putInt(movedOnCrc(generation))
+        .array();
+  }
+
+  /** The mark's check: a damaged mark must not pass for one. */
+  private static int movedOnCrc(long generation) {
+    return crc32c(ByteBuffer.allocate(8).putLong(generation).array(), 0, 8);
   }
 
   private static int crc32c(byte[] bytes, int from, int length) {

@@ -36,19 +36,32 @@ final class LogApplier {
       appliedOffset = rs.getLong(2);
     }
     long next = appliedGeneration + 1;
+    // The log goes on from the file the database stopped in (the first is 1), file after file, each
+    // but the last ending with the mark that the log moved on: where a file is missing, or ends
+    // without it (damaged, cut short), the records after are not applied without those before.
+    long expected = Math.max(appliedGeneration, 1);
+    boolean ended = false;
     for (Path path : JournalLog.files(file.getParent(), SqliteJournal.LOG_PREFIX)) {
       long generation = JournalLog.generation(path, SqliteJournal.LOG_PREFIX);
       next = Math.max(next, generation + 1);
-      if (generation < appliedGeneration) {
-        continue;
+      if (ended || generation == JournalLog.SPARE || generation != expected) {
+        continue; // an old file, a spare, or one after where the log ended
       }
+      JournalLog.Scan scan = JournalLog.read(path, generation);
       List<Entry> entries = new ArrayList<>();
-      for (JournalLog.Read read : JournalLog.read(path, generation)) {
+      for (JournalLog.Read read : scan.records()) {
         if (generation > appliedGeneration || read.end().offset() > appliedOffset) {
-          entries.add(new Logged(LogRecord.decode(read.record()), read.end(), 0));
+          LogRecord record = LogRecord.decodeOrNull(read.record());
+          if (record == null) {
+            ended = true; // a record that does not read back is damaged like one that fails its CRC
+            break;
+          }
+          entries.add(new Logged(record, read.end(), 0));
         }
       }
       apply(sql, entries, new ArrayList<>());
+      ended |= !scan.movedOn();
+      expected = generation + 1;
     }
     setApplied(sql, new JournalLog.Position(next, 0, 0));
     return next;

@@ -109,34 +109,55 @@ sealed interface LogRecord {
     return bytes.toByteArray();
   }
 
-  /** Reads what {@link #encode} wrote (without the reserved bytes). */
+  /**
+   * Reads what {@link #encode} wrote (without the reserved bytes), or returns null when the bytes
+   * are not such a record: a damaged one whose CRC still held, or one a later version wrote.
+   * Strict, so that such bytes are never applied as a record that merely looks odd.
+   */
+  static LogRecord decodeOrNull(byte[] bytes) {
+    try {
+      return decode(bytes);
+    } catch (IOException | IllegalArgumentException e) {
+      return null; // a label no status or trigger has
+    }
+  }
+
+  /** {@link #decodeOrNull}, throwing instead of returning null. */
   static LogRecord decode(byte[] bytes) throws IOException {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+    LogRecord record = decodeFields(in);
+    if (in.available() != 0) {
+      throw new IOException(in.available() + " bytes after the record");
+    }
+    return record;
+  }
+
+  private static LogRecord decodeFields(DataInputStream in) throws IOException {
     byte type = in.readByte();
     return switch (type) {
       case RECEIVED -> {
         boolean running = in.readBoolean();
-        String id = readString(in);
+        String id = readText(in);
         Instant received = Instant.ofEpochMilli(in.readLong());
-        String handler = readString(in);
-        int count = in.readInt();
+        String handler = readText(in);
+        int count = readLength(in);
         Map<String, String> headers = new LinkedHashMap<>();
         for (int i = 0; i < count; i++) {
-          headers.put(readString(in), readString(in));
+          headers.put(readText(in), readText(in));
         }
-        byte[] body = in.readNBytes(in.readInt());
+        byte[] body = in.readNBytes(readLength(in));
         yield new Received(new NewDelivery(id, received, handler, body, headers), running);
       }
       case STARTED ->
           new Started(
-              readString(in),
+              readText(in),
               in.readInt(),
-              Trigger.parse(readString(in)),
+              Trigger.parse(readText(in)),
               Instant.ofEpochMilli(in.readLong()));
       case FINISHED, FINISHED_STARTED -> {
-        String id = readString(in);
+        String id = readText(in);
         int number = in.readInt();
-        Status status = Status.parse(readString(in));
+        Status status = Status.parse(readText(in));
         int exit = in.readInt();
         long duration = in.readLong();
         AttemptResult result =
@@ -147,7 +168,7 @@ sealed interface LogRecord {
                 readString(in),
                 readString(in),
                 readString(in));
-        Status next = Status.parse(readString(in));
+        Status next = Status.parse(readText(in));
         Instant started = type == FINISHED_STARTED ? Instant.ofEpochMilli(in.readLong()) : null;
         yield new Finished(id, number, result, next, started);
       }
@@ -168,6 +189,30 @@ sealed interface LogRecord {
 
   private static String readString(DataInputStream in) throws IOException {
     int length = in.readInt();
-    return length < 0 ? null : new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    if (length == -1) {
+      return null;
+    }
+    if (length < 0 || length > in.available()) {
+      throw new IOException("a string of " + length + " bytes in " + in.available());
+    }
+    return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+  }
+
+  /** A string that is never null where it was written. */
+  private static String readText(DataInputStream in) throws IOException {
+    String s = readString(in);
+    if (s == null) {
+      throw new IOException("no text where the record has some");
+    }
+    return s;
+  }
+
+  /** A count or size, which the bytes left must be able to hold. */
+  private static int readLength(DataInputStream in) throws IOException {
+    int length = in.readInt();
+    if (length < 0 || length > in.available()) {
+      throw new IOException("a length of " + length + " in " + in.available() + " bytes");
+    }
+    return length;
   }
 }

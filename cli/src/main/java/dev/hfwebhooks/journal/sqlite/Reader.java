@@ -43,6 +43,9 @@ final class Reader {
       return result;
     } catch (SQLException e) {
       throw Errors.translate(file, e);
+    } catch (IllegalArgumentException e) {
+      // A status or trigger no version writes: a damaged file, which SQLite has no checksum for.
+      throw Errors.damaged(file, "a delivery holds a value no hf-webhooks writes", e);
     }
   }
 

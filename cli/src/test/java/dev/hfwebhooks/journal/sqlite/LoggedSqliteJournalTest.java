@@ -47,6 +47,18 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
   }
 
   /**
+   * Writes records into a log file as a server does, without any database taking them, and ends it
+   * with the mark that the log moved on to the next file.
+   */
+  private void deadServersFullLog(long generation, LogRecord... records) throws IOException {
+    long end = deadServersLog(generation, records);
+    try (FileChannel file =
+        FileChannel.open(dir.resolve(PREFIX + generation), StandardOpenOption.WRITE)) {
+      file.write(ByteBuffer.wrap(JournalLog.movedOnMark(generation)), end);
+    }
+  }
+
+  /**
    * Writes records into a log file as a server does, without any database taking them; returns
    * where the last one ends.
    */
@@ -119,7 +131,7 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
     Instant second = Instant.ofEpochMilli(2_000);
     openForServe(Retention.DEFAULT).close();
     // One file is applied in one go: there, a delivery queued, started and ended is one insert.
-    deadServersLog(
+    deadServersFullLog(
         1,
         new LogRecord.Received(retried, false),
         new LogRecord.Received(running, false),
@@ -165,8 +177,8 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
     // The worker's start reaches the database, then the server dies; its end, logged just before,
     // is applied by the next server, which knows nothing of the first one's numbering.
     deadServersLog(1, new LogRecord.Started(delivery.id(), 1, Trigger.RECEIVED, started));
-    openForServe(Retention.DEFAULT).close();
-    deadServersLog(3, new LogRecord.Finished(delivery.id(), 1, failed(3), Status.FAILED, started));
+    openForServe(Retention.DEFAULT).close(); // the database now expects log 2
+    deadServersLog(2, new LogRecord.Finished(delivery.id(), 1, failed(3), Status.FAILED, started));
 
     try (SqliteJournal journal = openForServe(Retention.DEFAULT)) {
       DeliveryRecord record = journal.find(delivery.id()).orElseThrow();
