@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The journal in one embedded SQLite file, in WAL mode. Every write that returns is in the file
@@ -82,7 +83,7 @@ public final class SqliteJournal implements Journal {
    * that to serve). Each write is committed before it returns; a server may have the file open too.
    */
   public static SqliteJournal open(Path file, Retention retention) {
-    return open(file, retention, 0);
+    return open(file, retention, 0, line -> {});
   }
 
   /**
@@ -91,7 +92,16 @@ public final class SqliteJournal implements Journal {
    * other server writes to the same log.
    */
   public static SqliteJournal openForServe(Path file, Retention retention) {
-    return openForServe(file, retention, LOG_FILE_SIZE);
+    return openForServe(file, retention, line -> {});
+  }
+
+  /**
+   * As {@link #openForServe(Path, Retention)}; when the database refuses the log's records (a full
+   * disk), and when it takes them again, one line says so to {@code warnings}.
+   */
+  public static SqliteJournal openForServe(
+      Path file, Retention retention, Consumer<String> warnings) {
+    return open(file, retention, LOG_FILE_SIZE, warnings);
   }
 
   /**
@@ -99,11 +109,12 @@ public final class SqliteJournal implements Journal {
    * a log for 0, each write then a transaction of its own, as {@link #open} has them.
    */
   static SqliteJournal openForServe(Path file, Retention retention, int logFileSize) {
-    return open(file, retention, logFileSize);
+    return open(file, retention, logFileSize, line -> {});
   }
 
   /** Opens with a log whose files move on past {@code logFileSize} bytes, or without one (0). */
-  private static SqliteJournal open(Path file, Retention retention, int logFileSize) {
+  private static SqliteJournal open(
+      Path file, Retention retention, int logFileSize, Consumer<String> warnings) {
     boolean withLog = logFileSize > 0;
     Pruner pruner = new Pruner(retention);
     Connection connection = null;
@@ -127,7 +138,7 @@ public final class SqliteJournal implements Journal {
       // Both connected before any thread starts, so that a failure here leaves none running.
       Reader reader = new Reader(file, new Statements(Schema.connect(file, false)));
       Connection checkpoints = Schema.connect(file, false);
-      Writer writer = new Writer(file, sql, pruner, log);
+      Writer writer = new Writer(file, sql, pruner, log, warnings);
       return new SqliteJournal(
           file,
           reader,

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * The one thread all writes go through, committing them in batches: SQLite, which allows one writer
@@ -72,15 +73,27 @@ final class Writer {
    */
   private final List<Entry> stalled = new ArrayList<>();
 
+  /**
+   * Where the server's log learns that the database refuses the log's writes, and takes them again.
+   */
+  private final Consumer<String> warnings;
+
+  /** Why the database last refused a write, while {@link #stalled} holds any (writer thread). */
+  private String refusal;
+
+  /** Whether {@link #warnings} was told of the stall (writer thread). */
+  private boolean saidStalled;
+
   /** The connection's synchronous setting: FULL as opened, then as each batch needs. */
   private boolean syncing = true;
 
   /** Starts the writer on {@code sql}'s connection, which it closes when it stops. */
-  Writer(Path file, Statements sql, Pruner pruner, JournalLog log) {
+  Writer(Path file, Statements sql, Pruner pruner, JournalLog log, Consumer<String> warnings) {
     this.file = file;
     this.sql = sql;
     this.pruner = pruner;
     this.log = log;
+    this.warnings = warnings;
     this.thread = Thread.ofPlatform().daemon().name("hf-webhooks-journal").start(this::loop);
   }
 
@@ -204,6 +217,7 @@ final class Writer {
         }
       }
       batch.clear();
+      reportStall();
       if (stop) {
         return;
       }
@@ -278,12 +292,33 @@ final class Writer {
             ? new JournalException(
                 "the journal %s cannot take the deliveries its log holds yet".formatted(file))
             : Errors.failure(file, e);
+    if (e != null) {
+      refusal = why.getMessage();
+    }
     for (Entry entry : batch.subList(from, batch.size())) {
       if (entry instanceof Write w) {
         w.done().completeExceptionally(why);
       } else {
         stalled.add(entry);
       }
+    }
+  }
+
+  /**
+   * Says once that the database refuses the log's writes, and once that it took them again: a full
+   * disk refuses every retry alike, and a line each second would only fill the disk further.
+   */
+  private void reportStall() {
+    if (!stalled.isEmpty() && !saidStalled) {
+      saidStalled = true;
+      warnings.accept(
+          ("warning: %s; meanwhile deliveries are kept in its log beside it, and moved in once it"
+                  + " takes them (tried every second)")
+              .formatted(refusal));
+    } else if (stalled.isEmpty() && saidStalled) {
+      saidStalled = false;
+      warnings.accept(
+          "the journal %s takes writes again: it has every delivery its log kept".formatted(file));
     }
   }
 
@@ -304,6 +339,7 @@ final class Writer {
   }
 
   private void rollback() {
+    sql.forget();
     try {
       execute(sql.connection, "ROLLBACK");
     } catch (SQLException e) {
@@ -344,6 +380,13 @@ final class Writer {
       } catch (SQLException e) {
         applyAll = false;
       }
+    }
+    if (!applyAll) {
+      warnings.accept(
+          ("warning: at stop, the journal %s could not take %d writes its log holds (%s): they"
+                  + " stay in the log beside it, and `deliveries` or the next serve moves them in"
+                  + " once it can")
+              .formatted(file, appended - applied, refusal));
     }
     try {
       log.close(applyAll);
