@@ -112,6 +112,12 @@ public final class SqliteJournal implements Journal {
     return open(file, retention, logFileSize, line -> {});
   }
 
+  /** As {@link #openForServe(Path, Retention, int)}, with what serve's log would say. */
+  static SqliteJournal openForServe(
+      Path file, Retention retention, int logFileSize, Consumer<String> warnings) {
+    return open(file, retention, logFileSize, warnings);
+  }
+
   /** Opens with a log whose files move on past {@code logFileSize} bytes, or without one (0). */
   private static SqliteJournal open(
       Path file, Retention retention, int logFileSize, Consumer<String> warnings) {
