@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.sqlite.SQLiteException;
 
 /**
  * The journal in one embedded SQLite file, in WAL mode. Every write that returns is in the file
@@ -160,6 +161,47 @@ public final class SqliteJournal implements Journal {
     } catch (JournalException e) {
       closeQuietly(connection);
       throw e;
+    }
+  }
+
+  /** Whether log files are beside the journal at {@code file}: a serve's, running or stopped. */
+  public static boolean hasLog(Path file) {
+    try {
+      return Files.isDirectory(file.getParent())
+          && !JournalLog.files(file.getParent(), LOG_PREFIX).isEmpty();
+    } catch (IOException e) {
+      return false; // and opening the journal says what is wrong with its folder
+    }
+  }
+
+  /**
+   * Moves into the database what the log beside it holds, then deletes the log, as serve's start
+   * does; the caller holds the data dir's lock. Fails, saying so, while the database cannot take it
+   * (a disk still full): showing the deliveries without them would hide ones that were answered.
+   */
+  public static void applyLog(Path file) {
+    Connection connection = null;
+    try {
+      connection = Schema.connect(file, true);
+      Statements sql = new Statements(connection);
+      execute(connection, "BEGIN IMMEDIATE");
+      Schema.createOrCheck(file, connection);
+      LogApplier.recover(file, sql);
+      execute(connection, "COMMIT");
+      for (Path old : JournalLog.files(file.getParent(), LOG_PREFIX)) {
+        Files.delete(old);
+      }
+      sql.close();
+    } catch (SQLException | IOException e) {
+      closeQuietly(connection);
+      throw new JournalException(
+          ("the journal %s cannot take yet the deliveries the log beside it kept when serve stopped"
+                  + " (%s): make room on its disk, then run this again (or serve, which moves them"
+                  + " in first)")
+              .formatted(
+                  file,
+                  e instanceof SQLiteException q ? q.getResultCode().message : e.getMessage()),
+          e);
     }
   }
 

@@ -383,10 +383,12 @@ final class Writer {
     }
     if (!applyAll) {
       warnings.accept(
-          ("warning: at stop, the journal %s could not take %d writes its log holds (%s): they"
-                  + " stay in the log beside it, and `deliveries` or the next serve moves them in"
-                  + " once it can")
-              .formatted(file, appended - applied, refusal));
+          ("warning: at stop, %d writes stay in the journal's log, not in %s yet: `deliveries` or"
+                  + " the next serve moves them in once it can. Why: %s")
+              .formatted(
+                  appended - applied,
+                  file,
+                  refusal == null ? "its last checkpoint failed" : refusal));
     }
     try {
       log.close(applyAll);

@@ -5,7 +5,9 @@ import static dev.hfwebhooks.journal.Records.succeeded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hfwebhooks.journal.Journal;
 import dev.hfwebhooks.journal.JournalException;
+import dev.hfwebhooks.journal.JournalStore;
 import dev.hfwebhooks.journal.NewDelivery;
 import dev.hfwebhooks.journal.Retention;
 import dev.hfwebhooks.journal.Status;
@@ -75,7 +77,7 @@ class DiskFullJournalTest {
       List<String> accepted;
       try (SqliteJournal journal = openOnFullDisk(file, filler)) {
         accepted = acceptUntilRefused(journal);
-        assertThat(accepted).hasSizeGreaterThan(4); // the log went on into its spare file
+        assertThat(accepted).isNotEmpty();
         Files.delete(filler);
         // Before the fix, every retry failed with "statement is not executing" forever.
         for (String id : accepted) {
@@ -94,7 +96,7 @@ class DiskFullJournalTest {
   }
 
   @Test
-  void aStopOnAFullDiskKeepsTheLogForTheNextStartAndSaysSo() throws Exception {
+  void aStopOnAFullDiskKeepsTheLogWhichDeliveriesMovesInOnceThereIsRoom() throws Exception {
     try (Tmpfs disk = Tmpfs.mount(mountPoint, 4)) {
       Path file = disk.dir().resolve("journal.db");
       Path filler = disk.dir().resolve("filler");
@@ -106,15 +108,20 @@ class DiskFullJournalTest {
           .filteredOn(w -> w.contains("at stop"))
           .singleElement()
           .asString()
-          .contains("could not take " + 2 * accepted.size() + " writes");
+          .containsPattern("at stop, \\d+ writes stay in the journal's log");
       assertThat(JournalLog.files(disk.dir(), SqliteJournal.LOG_PREFIX)).isNotEmpty();
+      // What deliveries opens: it moves the kept log in as the next start would, or says why not.
+      JournalStore store = new JournalStore.InDataDir(disk.dir());
+      assertThatThrownBy(store::openForReading)
+          .hasMessageContaining("cannot take yet the deliveries the log beside it kept")
+          .hasMessageContaining("make room");
       Files.delete(filler);
-      try (SqliteJournal next =
-          SqliteJournal.openForServe(file, Retention.DEFAULT, LOG_FILE_SIZE)) {
+      try (Journal read = store.openForReading()) {
         for (String id : accepted) {
-          assertThat(next.find(id).orElseThrow().summary().status()).isEqualTo(Status.SUCCEEDED);
+          assertThat(read.find(id).orElseThrow().summary().status()).isEqualTo(Status.SUCCEEDED);
         }
       }
+      assertThat(JournalLog.files(disk.dir(), SqliteJournal.LOG_PREFIX)).isEmpty();
     }
   }
 }
