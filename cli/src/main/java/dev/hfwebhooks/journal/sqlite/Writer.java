@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
@@ -78,6 +79,9 @@ final class Writer {
    */
   private final Consumer<String> warnings;
 
+  /** Whether the journal's file is still there. */
+  private final Presence presence;
+
   /** Why the database last refused a write, while {@link #stalled} holds any (writer thread). */
   private String refusal;
 
@@ -94,6 +98,7 @@ final class Writer {
     this.pruner = pruner;
     this.log = log;
     this.warnings = warnings;
+    this.presence = new Presence(file, warnings);
     this.thread = Thread.ofPlatform().daemon().name("hf-webhooks-journal").start(this::loop);
   }
 
@@ -109,6 +114,9 @@ final class Writer {
     synchronized (writes) {
       if (closed) {
         throw Errors.closed(file);
+      }
+      if (presence.gone()) {
+        throw presence.refusal();
       }
       writes.add(new Write(work, inserts, synced, done));
     }
@@ -136,6 +144,9 @@ final class Writer {
     synchronized (writes) {
       if (closed) {
         throw Errors.closed(file);
+      }
+      if (presence.gone()) {
+        throw presence.refusal();
       }
       try {
         log.append(
@@ -183,11 +194,17 @@ final class Writer {
     List<Entry> batch = new ArrayList<>();
     while (true) {
       if (stalled.isEmpty()) {
+        Entry next;
         try {
-          batch.add(writes.take());
+          next = writes.poll(Presence.PERIOD.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
           return;
         }
+        if (next == null) {
+          presence.check();
+          continue;
+        }
+        batch.add(next);
         if (batch.getFirst() instanceof Logged) {
           // Nobody waits for it: gather more for the same commit, until someone waits. Checked
           // by a flag, not only by unpark(): take() may have used up the unpark's permit.
@@ -206,6 +223,7 @@ final class Writer {
       waited = false; // before the drain: a write added after it sets it again
       writes.drainTo(batch, Math.max(0, MAX_BATCH - batch.size()));
       boolean stop = batch.remove(STOP);
+      presence.check(); // a stat per batch, not per delivery
       if (!batch.isEmpty()) {
         try {
           commit(batch);
@@ -309,6 +327,9 @@ final class Writer {
    * disk refuses every retry alike, and a line each second would only fill the disk further.
    */
   private void reportStall() {
+    if (presence.gone()) {
+      return; // said already, and the log went with the journal
+    }
     if (!stalled.isEmpty() && !saidStalled) {
       saidStalled = true;
       warnings.accept(
@@ -381,7 +402,7 @@ final class Writer {
         applyAll = false;
       }
     }
-    if (!applyAll) {
+    if (!applyAll && !presence.gone()) {
       warnings.accept(
           ("warning: at stop, %d writes stay in the journal's log, not in %s yet: `deliveries` or"
                   + " the next serve moves them in once it can. Why: %s")
