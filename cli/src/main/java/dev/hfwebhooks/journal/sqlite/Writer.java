@@ -74,19 +74,8 @@ final class Writer {
    */
   private final List<Entry> stalled = new ArrayList<>();
 
-  /**
-   * Where the server's log learns that the database refuses the log's writes, and takes them again.
-   */
-  private final Consumer<String> warnings;
-
-  /** Whether the journal's file is still there. */
-  private final Presence presence;
-
-  /** Why the database last refused a write, while {@link #stalled} holds any (writer thread). */
-  private String refusal;
-
-  /** Whether {@link #warnings} was told of the stall (writer thread). */
-  private boolean saidStalled;
+  /** What the server's log learns of the disk while serving: each trouble said once. */
+  private final Troubles troubles;
 
   /** The connection's synchronous setting: FULL as opened, then as each batch needs. */
   private boolean syncing = true;
@@ -97,8 +86,7 @@ final class Writer {
     this.sql = sql;
     this.pruner = pruner;
     this.log = log;
-    this.warnings = warnings;
-    this.presence = new Presence(file, warnings);
+    this.troubles = new Troubles(file, warnings);
     this.thread = Thread.ofPlatform().daemon().name("hf-webhooks-journal").start(this::loop);
   }
 
@@ -115,8 +103,8 @@ final class Writer {
       if (closed) {
         throw Errors.closed(file);
       }
-      if (presence.gone()) {
-        throw presence.refusal();
+      if (troubles.gone()) {
+        throw troubles.refusal();
       }
       writes.add(new Write(work, inserts, synced, done));
     }
@@ -145,8 +133,8 @@ final class Writer {
       if (closed) {
         throw Errors.closed(file);
       }
-      if (presence.gone()) {
-        throw presence.refusal();
+      if (troubles.gone()) {
+        throw troubles.refusal();
       }
       try {
         log.append(
@@ -196,12 +184,12 @@ final class Writer {
       if (stalled.isEmpty()) {
         Entry next;
         try {
-          next = writes.poll(Presence.PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+          next = writes.poll(Troubles.PERIOD.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
           return;
         }
         if (next == null) {
-          presence.check();
+          troubles.check();
           continue;
         }
         batch.add(next);
@@ -223,7 +211,7 @@ final class Writer {
       waited = false; // before the drain: a write added after it sets it again
       writes.drainTo(batch, Math.max(0, MAX_BATCH - batch.size()));
       boolean stop = batch.remove(STOP);
-      presence.check(); // a stat per batch, not per delivery
+      troubles.check(); // a stat per batch, not per delivery
       if (!batch.isEmpty()) {
         try {
           commit(batch);
@@ -235,7 +223,7 @@ final class Writer {
         }
       }
       batch.clear();
-      reportStall();
+      troubles.stalled(!stalled.isEmpty());
       if (stop) {
         return;
       }
@@ -311,7 +299,7 @@ final class Writer {
                 "the journal %s cannot take the deliveries its log holds yet".formatted(file))
             : Errors.failure(file, e);
     if (e != null) {
-      refusal = why.getMessage();
+      troubles.refused(why.getMessage());
     }
     for (Entry entry : batch.subList(from, batch.size())) {
       if (entry instanceof Write w) {
@@ -319,27 +307,6 @@ final class Writer {
       } else {
         stalled.add(entry);
       }
-    }
-  }
-
-  /**
-   * Says once that the database refuses the log's writes, and once that it took them again: a full
-   * disk refuses every retry alike, and a line each second would only fill the disk further.
-   */
-  private void reportStall() {
-    if (presence.gone()) {
-      return; // said already, and the log went with the journal
-    }
-    if (!stalled.isEmpty() && !saidStalled) {
-      saidStalled = true;
-      warnings.accept(
-          ("warning: %s; meanwhile deliveries are kept in its log beside it, and moved in once it"
-                  + " takes them (tried every second)")
-              .formatted(refusal));
-    } else if (stalled.isEmpty() && saidStalled) {
-      saidStalled = false;
-      warnings.accept(
-          "the journal %s takes writes again: it has every delivery its log kept".formatted(file));
     }
   }
 
@@ -402,14 +369,8 @@ final class Writer {
         applyAll = false;
       }
     }
-    if (!applyAll && !presence.gone()) {
-      warnings.accept(
-          ("warning: at stop, %d writes stay in the journal's log, not in %s yet: `deliveries` or"
-                  + " the next serve moves them in once it can. Why: %s")
-              .formatted(
-                  appended - applied,
-                  file,
-                  refusal == null ? "its last checkpoint failed" : refusal));
+    if (!applyAll) {
+      troubles.stoppedWithLog(appended - applied);
     }
     try {
       log.close(applyAll);
