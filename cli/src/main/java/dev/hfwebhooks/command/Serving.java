@@ -126,7 +126,7 @@ final class Serving {
     Handlers.WarmUp warmUp = handlers.warmUp();
     JournalStore.ForServe recording;
     try {
-      recording = store == null ? NO_JOURNAL : openJournal(store, retention);
+      recording = store == null ? NO_JOURNAL : openJournal(store, retention, log);
     } catch (RuntimeException e) {
       handlers.close();
       throw e;
@@ -370,9 +370,10 @@ final class Serving {
    * database out of reach or another serve on the same data dir stop serve at start, not at its
    * first delivery.
    */
-  private static JournalStore.ForServe openJournal(JournalStore store, Retention retention) {
+  private static JournalStore.ForServe openJournal(
+      JournalStore store, Retention retention, ServerLog log) {
     try {
-      return store.openForServe(retention);
+      return store.openForServe(retention, log::info);
     } catch (JournalException e) {
       throw UserError.failure(e.getMessage(), e);
     }

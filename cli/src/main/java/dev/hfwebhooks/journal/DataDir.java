@@ -104,6 +104,23 @@ public final class DataDir {
    * running deliveries for ones a crash left behind, and run them again.
    */
   public static Lock lock(Path dir) {
+    Lock lock = tryLock(dir);
+    if (lock == null) {
+      String holder;
+      try {
+        holder = Files.readString(dir.resolve(LOCK_FILE), StandardCharsets.UTF_8).strip();
+      } catch (IOException e) {
+        holder = "";
+      }
+      throw new JournalException(
+          "another hf-webhooks serve%s uses the data dir %s: stop it, or pass another --data-dir"
+              .formatted(holder.isEmpty() ? "" : " (pid " + holder + ")", dir));
+    }
+    return lock;
+  }
+
+  /** Takes {@code dir} as {@link #lock} does, or returns null when a serve holds it. */
+  public static Lock tryLock(Path dir) {
     Path file = dir.resolve(LOCK_FILE);
     FileChannel channel = null;
     try {
@@ -117,15 +134,18 @@ public final class DataDir {
         lock = null; // held by this very process
       }
       if (lock == null) {
-        String holder = Files.readString(file, StandardCharsets.UTF_8).strip();
         channel.close();
-        throw new JournalException(
-            "another hf-webhooks serve%s uses the data dir %s: stop it, or pass another --data-dir"
-                .formatted(holder.isEmpty() ? "" : " (pid " + holder + ")", dir));
+        return null;
       }
-      channel.truncate(0);
-      channel.write(
-          ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)));
+      try {
+        channel.truncate(0);
+        channel.write(
+            ByteBuffer.wrap(
+                (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)));
+      } catch (IOException e) {
+        // The pid only names the holder in another serve's message; a full disk must not stop
+        // deliveries from moving in what a stopped serve's log kept.
+      }
       return new Lock(channel, lock);
     } catch (IOException e) {
       if (channel != null) {

@@ -5,6 +5,7 @@ import dev.hfwebhooks.journal.postgres.PostgresUrl;
 import dev.hfwebhooks.journal.sqlite.SqliteJournal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * Where the journal is kept, as {@code --journal} and {@code --data-dir} say: an SQLite file in the
@@ -45,7 +46,15 @@ public sealed interface JournalStore {
    * Opens the journal for serve, creating it when missing, and removes what {@code retention} no
    * longer keeps; fails at once when serve could not record deliveries there.
    */
-  ForServe openForServe(Retention retention);
+  default ForServe openForServe(Retention retention) {
+    return openForServe(retention, line -> {});
+  }
+
+  /**
+   * As {@link #openForServe(Retention)}; what goes wrong while serving that the server's log should
+   * say (once, not per delivery) goes to {@code warnings}.
+   */
+  ForServe openForServe(Retention retention, Consumer<String> warnings);
 
   /** Opens an existing journal to add attempts to it ({@code replay}). */
   Journal openToWrite();
@@ -69,11 +78,11 @@ public sealed interface JournalStore {
     }
 
     @Override
-    public ForServe openForServe(Retention retention) {
+    public ForServe openForServe(Retention retention, Consumer<String> warnings) {
       DataDir.checkWritable(dir);
       DataDir.Lock lock = DataDir.lock(dir);
       try {
-        return new ForServe(SqliteJournal.openForServe(file(), retention), lock);
+        return new ForServe(SqliteJournal.openForServe(file(), retention, warnings), lock);
       } catch (RuntimeException e) {
         lock.close();
         throw e;
@@ -82,12 +91,30 @@ public sealed interface JournalStore {
 
     @Override
     public Journal openToWrite() {
+      applyLeftLog();
       return SqliteJournal.open(file(), null);
     }
 
     @Override
     public Journal openForReading() {
+      applyLeftLog();
       return SqliteJournal.openForReading(file());
+    }
+
+    /**
+     * Moves into the database what the log of a serve that stopped on a full disk kept, as its next
+     * start would: {@code deliveries} then shows every delivery it answered. Left alone while a
+     * serve runs: the log is its own, and reads of the file see its writes 20 ms late at most.
+     */
+    private void applyLeftLog() {
+      if (!SqliteJournal.hasLog(file())) {
+        return;
+      }
+      try (DataDir.Lock lock = DataDir.tryLock(dir)) {
+        if (lock != null) {
+          SqliteJournal.applyLog(file());
+        }
+      }
     }
 
     @Override
@@ -104,7 +131,8 @@ public sealed interface JournalStore {
   /** A PostgreSQL database any number of servers share. */
   record Shared(PostgresUrl url) implements JournalStore {
     @Override
-    public ForServe openForServe(Retention retention) {
+    public ForServe openForServe(Retention retention, Consumer<String> warnings) {
+      // Its connections report their own failures, one per write, to whoever waits for it.
       return new ForServe(PostgresJournal.openForServe(url, retention), null);
     }
 

@@ -54,14 +54,21 @@ final class FlowControl {
   private final HeldDeliveries held;
   private final Duration timeout;
   private final ServerLog log;
+  private final Refusals refusals;
 
   FlowControl(
-      Handlers handlers, Journal journal, HeldDeliveries held, Duration timeout, ServerLog log) {
+      Handlers handlers,
+      Journal journal,
+      HeldDeliveries held,
+      Duration timeout,
+      ServerLog log,
+      Refusals refusals) {
     this.handlers = handlers;
     this.journal = journal;
     this.held = held;
     this.timeout = timeout;
     this.log = log;
+    this.refusals = refusals;
   }
 
   /**
@@ -133,6 +140,7 @@ final class FlowControl {
     } catch (JournalException e) {
       throw unrecorded(handler, e);
     }
+    refusals.recorded();
     return new Ended(
         202,
         Json.write(
@@ -198,6 +206,7 @@ final class FlowControl {
     } catch (JournalException e) {
       throw unrecorded(handler, e);
     }
+    refusals.recorded();
     finishWithoutRunning(arrived.id(), attempt, result);
   }
 
@@ -211,10 +220,7 @@ final class FlowControl {
 
   /** As the server answers a delivery it cannot record: nothing runs. */
   private HttpError unrecorded(Handler handler, JournalException e) {
-    log.info(
-        "POST /webhooks/%s: cannot record the delivery: %s"
-            .formatted(handler.name(), e.getMessage()));
-    return new HttpError(503, "The delivery could not be recorded; send it again in a moment.");
+    return refusals.refuse(handler, e);
   }
 
   private static String errorJson(String error, String id) {

@@ -73,6 +73,7 @@ public final class WebhookServer implements AutoCloseable {
   private final Journal journal;
   private final DeliveryQueue queue;
   private final FlowControl flow;
+  private final Refusals refusals;
   private final SecretCheck secret;
 
   /** The checks of secrets that handlers' own code sets, by secret (few, and never removed). */
@@ -101,7 +102,8 @@ public final class WebhookServer implements AutoCloseable {
       HeldDeliveries held,
       ServerLog log) {
     this.config = config;
-    this.flow = new FlowControl(handlers, journal, held, config.timeout(), log);
+    this.refusals = new Refusals(log);
+    this.flow = new FlowControl(handlers, journal, held, config.timeout(), log, refusals);
     this.publicUrl = config.publicUrl();
     this.handlers = handlers;
     this.journal = journal;
@@ -387,14 +389,14 @@ public final class WebhookServer implements AutoCloseable {
 
   /** Records a delivery before anything runs; without a record, nothing runs (503). */
   private <T> T record(Supplier<T> write, Handler handler) throws HttpError {
+    T recorded;
     try {
-      return write.get();
+      recorded = write.get();
     } catch (JournalException e) {
-      log.info(
-          "POST /webhooks/%s: cannot record the delivery: %s"
-              .formatted(handler.name(), e.getMessage()));
-      throw new HttpError(503, "The delivery could not be recorded; send it again in a moment.");
+      throw refusals.refuse(handler, e);
     }
+    refusals.recorded();
+    return recorded;
   }
 
   /**

@@ -32,6 +32,7 @@ final class Reader {
       } catch (SQLException | RuntimeException e) {
         // SQLite may have ended the transaction itself (a full disk, I/O): the error that
         // matters is the read's, and the connection must not stay inside a transaction.
+        sql.forget();
         try {
           sql.prepare("ROLLBACK").execute();
         } catch (SQLException ignored) {
@@ -42,6 +43,7 @@ final class Reader {
       sql.prepare("COMMIT").execute(); // ends the read; it wrote nothing
       return result;
     } catch (SQLException e) {
+      sql.forget();
       throw Errors.translate(file, e);
     } catch (IllegalArgumentException e) {
       // A status or trigger no version writes: a damaged file, which SQLite has no checksum for.

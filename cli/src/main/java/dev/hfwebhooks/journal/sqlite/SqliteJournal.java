@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
+import org.sqlite.SQLiteException;
 
 /**
  * The journal in one embedded SQLite file, in WAL mode. Every write that returns is in the file
@@ -82,7 +84,7 @@ public final class SqliteJournal implements Journal {
    * that to serve). Each write is committed before it returns; a server may have the file open too.
    */
   public static SqliteJournal open(Path file, Retention retention) {
-    return open(file, retention, 0);
+    return open(file, retention, 0, line -> {});
   }
 
   /**
@@ -91,7 +93,16 @@ public final class SqliteJournal implements Journal {
    * other server writes to the same log.
    */
   public static SqliteJournal openForServe(Path file, Retention retention) {
-    return openForServe(file, retention, LOG_FILE_SIZE);
+    return openForServe(file, retention, line -> {});
+  }
+
+  /**
+   * As {@link #openForServe(Path, Retention)}; when the database refuses the log's records (a full
+   * disk), and when it takes them again, one line says so to {@code warnings}.
+   */
+  public static SqliteJournal openForServe(
+      Path file, Retention retention, Consumer<String> warnings) {
+    return open(file, retention, LOG_FILE_SIZE, warnings);
   }
 
   /**
@@ -99,11 +110,18 @@ public final class SqliteJournal implements Journal {
    * a log for 0, each write then a transaction of its own, as {@link #open} has them.
    */
   static SqliteJournal openForServe(Path file, Retention retention, int logFileSize) {
-    return open(file, retention, logFileSize);
+    return open(file, retention, logFileSize, line -> {});
+  }
+
+  /** As {@link #openForServe(Path, Retention, int)}, with what serve's log would say. */
+  static SqliteJournal openForServe(
+      Path file, Retention retention, int logFileSize, Consumer<String> warnings) {
+    return open(file, retention, logFileSize, warnings);
   }
 
   /** Opens with a log whose files move on past {@code logFileSize} bytes, or without one (0). */
-  private static SqliteJournal open(Path file, Retention retention, int logFileSize) {
+  private static SqliteJournal open(
+      Path file, Retention retention, int logFileSize, Consumer<String> warnings) {
     boolean withLog = logFileSize > 0;
     Pruner pruner = new Pruner(retention);
     Connection connection = null;
@@ -127,7 +145,7 @@ public final class SqliteJournal implements Journal {
       // Both connected before any thread starts, so that a failure here leaves none running.
       Reader reader = new Reader(file, new Statements(Schema.connect(file, false)));
       Connection checkpoints = Schema.connect(file, false);
-      Writer writer = new Writer(file, sql, pruner, log);
+      Writer writer = new Writer(file, sql, pruner, log, warnings);
       return new SqliteJournal(
           file,
           reader,
@@ -143,6 +161,47 @@ public final class SqliteJournal implements Journal {
     } catch (JournalException e) {
       closeQuietly(connection);
       throw e;
+    }
+  }
+
+  /** Whether log files are beside the journal at {@code file}: a serve's, running or stopped. */
+  public static boolean hasLog(Path file) {
+    try {
+      return Files.isDirectory(file.getParent())
+          && !JournalLog.files(file.getParent(), LOG_PREFIX).isEmpty();
+    } catch (IOException e) {
+      return false; // and opening the journal says what is wrong with its folder
+    }
+  }
+
+  /**
+   * Moves into the database what the log beside it holds, then deletes the log, as serve's start
+   * does; the caller holds the data dir's lock. Fails, saying so, while the database cannot take it
+   * (a disk still full): showing the deliveries without them would hide ones that were answered.
+   */
+  public static void applyLog(Path file) {
+    Connection connection = null;
+    try {
+      connection = Schema.connect(file, true);
+      Statements sql = new Statements(connection);
+      execute(connection, "BEGIN IMMEDIATE");
+      Schema.createOrCheck(file, connection);
+      LogApplier.recover(file, sql);
+      execute(connection, "COMMIT");
+      for (Path old : JournalLog.files(file.getParent(), LOG_PREFIX)) {
+        Files.delete(old);
+      }
+      sql.close();
+    } catch (SQLException | IOException e) {
+      closeQuietly(connection);
+      throw new JournalException(
+          ("the journal %s cannot take yet the deliveries the log beside it kept when serve stopped"
+                  + " (%s): make room on its disk, then run this again (or serve, which moves them"
+                  + " in first)")
+              .formatted(
+                  file,
+                  e instanceof SQLiteException q ? q.getResultCode().message : e.getMessage()),
+          e);
     }
   }
 

@@ -32,7 +32,12 @@ final class Statements {
     return p;
   }
 
-  void close() {
+  /**
+   * Closes the prepared statements, to be made again when next used: after a statement fails
+   * (SQLITE_FULL, say), the driver has let go of its native statement, and every later use of the
+   * same object fails with "statement is not executing", long after the disk has room again.
+   */
+  void forget() {
     prepared
         .values()
         .forEach(
@@ -40,9 +45,14 @@ final class Statements {
               try {
                 p.close();
               } catch (SQLException e) {
-                // Closing: nothing to report.
+                // Made again anyway.
               }
             });
+    prepared.clear();
+  }
+
+  void close() {
+    forget();
     closeQuietly(connection);
   }
 

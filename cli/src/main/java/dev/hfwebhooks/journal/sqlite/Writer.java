@@ -17,7 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * The one thread all writes go through, committing them in batches: SQLite, which allows one writer
@@ -72,15 +74,19 @@ final class Writer {
    */
   private final List<Entry> stalled = new ArrayList<>();
 
+  /** What the server's log learns of the disk while serving: each trouble said once. */
+  private final Troubles troubles;
+
   /** The connection's synchronous setting: FULL as opened, then as each batch needs. */
   private boolean syncing = true;
 
   /** Starts the writer on {@code sql}'s connection, which it closes when it stops. */
-  Writer(Path file, Statements sql, Pruner pruner, JournalLog log) {
+  Writer(Path file, Statements sql, Pruner pruner, JournalLog log, Consumer<String> warnings) {
     this.file = file;
     this.sql = sql;
     this.pruner = pruner;
     this.log = log;
+    this.troubles = new Troubles(file, warnings);
     this.thread = Thread.ofPlatform().daemon().name("hf-webhooks-journal").start(this::loop);
   }
 
@@ -96,6 +102,9 @@ final class Writer {
     synchronized (writes) {
       if (closed) {
         throw Errors.closed(file);
+      }
+      if (troubles.gone()) {
+        throw troubles.refusal();
       }
       writes.add(new Write(work, inserts, synced, done));
     }
@@ -123,6 +132,9 @@ final class Writer {
     synchronized (writes) {
       if (closed) {
         throw Errors.closed(file);
+      }
+      if (troubles.gone()) {
+        throw troubles.refusal();
       }
       try {
         log.append(
@@ -170,11 +182,17 @@ final class Writer {
     List<Entry> batch = new ArrayList<>();
     while (true) {
       if (stalled.isEmpty()) {
+        Entry next;
         try {
-          batch.add(writes.take());
+          next = writes.poll(Troubles.PERIOD.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
           return;
         }
+        if (next == null) {
+          troubles.check();
+          continue;
+        }
+        batch.add(next);
         if (batch.getFirst() instanceof Logged) {
           // Nobody waits for it: gather more for the same commit, until someone waits. Checked
           // by a flag, not only by unpark(): take() may have used up the unpark's permit.
@@ -193,6 +211,7 @@ final class Writer {
       waited = false; // before the drain: a write added after it sets it again
       writes.drainTo(batch, Math.max(0, MAX_BATCH - batch.size()));
       boolean stop = batch.remove(STOP);
+      troubles.check(); // a stat per batch, not per delivery
       if (!batch.isEmpty()) {
         try {
           commit(batch);
@@ -204,6 +223,7 @@ final class Writer {
         }
       }
       batch.clear();
+      troubles.stalled(!stalled.isEmpty());
       if (stop) {
         return;
       }
@@ -278,6 +298,9 @@ final class Writer {
             ? new JournalException(
                 "the journal %s cannot take the deliveries its log holds yet".formatted(file))
             : Errors.failure(file, e);
+    if (e != null) {
+      troubles.refused(why.getMessage());
+    }
     for (Entry entry : batch.subList(from, batch.size())) {
       if (entry instanceof Write w) {
         w.done().completeExceptionally(why);
@@ -304,6 +327,7 @@ final class Writer {
   }
 
   private void rollback() {
+    sql.forget();
     try {
       execute(sql.connection, "ROLLBACK");
     } catch (SQLException e) {
@@ -344,6 +368,9 @@ final class Writer {
       } catch (SQLException e) {
         applyAll = false;
       }
+    }
+    if (!applyAll) {
+      troubles.stoppedWithLog(appended - applied);
     }
     try {
       log.close(applyAll);
