@@ -47,7 +47,10 @@ public sealed interface JournalStore {
    */
   ForServe openForServe(Retention retention);
 
-  /** Opens an existing journal to add attempts to it ({@code replay}). */
+  /**
+   * Opens an existing journal to add attempts to it ({@code replay}): one that refuses to replay
+   * what a serve has queued or running ({@link Journal#startReplay}).
+   */
   Journal openToWrite();
 
   /** Opens an existing journal to read it ({@code deliveries}). */
@@ -82,7 +85,7 @@ public sealed interface JournalStore {
 
     @Override
     public Journal openToWrite() {
-      return SqliteJournal.open(file(), null);
+      return SqliteJournal.openToReplay(file(), DataDir.served(dir));
     }
 
     @Override

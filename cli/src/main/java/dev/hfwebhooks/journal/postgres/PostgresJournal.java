@@ -209,6 +209,18 @@ public final class PostgresJournal implements Journal {
         });
   }
 
+  /** See {@link PostgresRows#refuseIfBusy}. */
+  @Override
+  public int startReplay(String id) {
+    return write(
+        c -> {
+          if (!PostgresRows.refuseIfBusy(c, id, db.url)) {
+            throw noDelivery(id);
+          }
+          return startAttempt(c, id, Trigger.REPLAY);
+        });
+  }
+
   /** Starts the next attempt of {@code id} on this server, whatever its state; its number. */
   private int startAttempt(Connection c, String id, Trigger trigger) throws SQLException {
     int number;
