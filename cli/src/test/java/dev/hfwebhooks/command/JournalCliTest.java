@@ -249,7 +249,8 @@ class JournalCliTest {
                   ? run("deliveries", "show", "--data-dir", data.toString(), "--", id)
                   : run("deliveries", "show", id, "--data-dir", data.toString());
 
-          if (id.equals(known)) {
+          // The journal finds a delivery by its whole id or by a prefix only it has.
+          if (!id.isEmpty() && known.startsWith(id)) {
             assertThat(run.exit()).as(run.err()).isZero();
             assertThat(run.out()).startsWith("delivery  " + known + "\n");
           } else {
