@@ -100,7 +100,9 @@ class ConsoleApiPropertiesTest {
       case 2 -> real + Gen.text(r, 4);
       case 3 -> Gen.text(r, 30);
       case 4 -> Gen.from(r, "0123456789abcdef-/%.~ ", 40);
-      case 5 -> "x".repeat(1000 + r.nextInt(20_000));
+      // Past Jetty's 8 KiB request line (414), or within it; not at its edge, where Jetty answers
+      // 431 and logs a warning that holds the whole line.
+      case 5 -> "x".repeat(r.nextBoolean() ? 1000 + r.nextInt(6000) : 9000 + r.nextInt(12_000));
       case 6 -> "";
       default -> real.substring(0, 8) + Gen.oneOf(r, "/", "%", "%2F", "\u2028", "..", "?");
     };
