@@ -241,7 +241,8 @@ public final class SqliteJournal implements Journal {
   }
 
   /**
-   * Beside a serve, the status is read and the start recorded in one transaction. What serve writes
+   * In serve (the console's replay), see {@link LoggedWrites#startReplay}. Beside a serve ({@code
+   * replay}), the status is read and the start recorded in one transaction. What serve writes
    * reaches the file up to 20 ms late, but only from one unfinished state to another, or to a
    * finished one: a finished delivery read here stays finished, except for serve's own console
    * replay. Without a serve, {@code queued} or {@code running} is what a stopped one left, and the
@@ -249,6 +250,9 @@ public final class SqliteJournal implements Journal {
    */
   @Override
   public int startReplay(String id) {
+    if (logged != null) {
+      return logged.startReplay(id).number(); // the console's, in serve
+    }
     if (!besideServe) {
       return start(id, Trigger.REPLAY);
     }
