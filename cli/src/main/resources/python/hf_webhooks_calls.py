@@ -149,4 +149,7 @@ def encode(value) -> bytes:
             return item.decode("utf-8", "replace")
         raise TypeError(f"Object of type {type(item).__name__} is not JSON serializable")
 
-    return json.dumps(value, default=fallback, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    # A lone surrogate (JSON's "\ud800", which json.loads accepts) cannot be UTF-8: written as the
+    # escape it came as, it stays valid JSON, and only a string can hold one.
+    text = json.dumps(value, default=fallback, ensure_ascii=False, allow_nan=False)
+    return text.encode("utf-8", "backslashreplace")

@@ -79,7 +79,8 @@ class Frames:
         return kind, meta, self._in.read(int(data_length))
 
     def send(self, kind: str, meta: dict, data: bytes = b"") -> None:
-        encoded = json.dumps(meta, ensure_ascii=False).encode("utf-8")
+        # A lone surrogate (in an error message, say) goes as its JSON escape: see encode().
+        encoded = json.dumps(meta, ensure_ascii=False).encode("utf-8", "backslashreplace")
         frame = b"%s %d %d\n" % (kind.encode("ascii"), len(encoded), len(data)) + encoded + data
         view = memoryview(frame)
         while view:
@@ -99,7 +100,13 @@ def set_environ(values: dict) -> None:
         if value is None:
             data.pop(os.environ.encodekey(key), None)
         else:
-            data[os.environ.encodekey(key)] = os.environ.encodevalue(value)
+            try:
+                encoded = os.environ.encodevalue(value)
+            except UnicodeEncodeError:
+                # A lone surrogate (a repo name sent as "\ud800") has no bytes: "?", as a process
+                # handler's environment gets it.
+                encoded = value.encode("utf-8", "replace")
+            data[os.environ.encodekey(key)] = encoded
 
 
 def end_group(signum: int) -> None:

@@ -27,8 +27,17 @@ public final class LogLines {
     this.sink = sink;
   }
 
+  /** {@code line} cut at {@value #MAX_LINE} characters, saying so (null stays null). */
+  static String cut(String line) {
+    if (line == null || line.length() <= MAX_LINE) {
+      return line;
+    }
+    int end = Character.isHighSurrogate(line.charAt(MAX_LINE - 1)) ? MAX_LINE - 1 : MAX_LINE;
+    return line.substring(0, end) + " [line cut]";
+  }
+
   public synchronized void add(String line) {
-    String kept = line.length() > MAX_LINE ? line.substring(0, MAX_LINE) + " [line cut]" : line;
+    String kept = cut(line);
     sink.accept(kept);
     if (tail.size() == KEPT) {
       tail.removeFirst();

@@ -10,7 +10,9 @@ import java.util.List;
  *
  * @param result succeeded, failed or timed out
  * @param answer what the handler answered (JSON, or plain text), for a success
- * @param error one line saying what went wrong, for a failure or timeout
+ * @param error one line saying what went wrong, for a failure or timeout; cut as a log line is
+ *     ({@link LogLines}), since a handler's own message (a thrown error's) may be of any size and
+ *     goes into the answer, the server's log and the journal
  * @param log the last lines the handler wrote to stderr or the console
  * @param duration wall time of the run
  * @param exitStatus a process handler's exit status, or null (JavaScript, or it never started)
@@ -74,6 +76,7 @@ public record Outcome(
   }
 
   public Outcome {
+    error = LogLines.cut(error);
     log = List.copyOf(log);
   }
 

@@ -100,6 +100,32 @@ public final class DataDir {
   }
 
   /**
+   * Whether a serve holds {@code dir} now. Probing takes the lock for an instant, when it is free:
+   * a serve starting in that very instant would find it taken, and say so.
+   */
+  public static boolean served(Path dir) {
+    Path file = dir.resolve(LOCK_FILE);
+    if (!Files.exists(file)) {
+      return false;
+    }
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        return true; // held by this very process
+      }
+      if (lock == null) {
+        return true;
+      }
+      lock.release();
+      return false;
+    } catch (IOException e) {
+      throw new JournalException("cannot read the lock of the data dir " + dir + ": " + e, e);
+    }
+  }
+
+  /**
    * Takes {@code dir} for this serve. Two servers on one journal would each take the other's
    * running deliveries for ones a crash left behind, and run them again.
    */

@@ -25,6 +25,16 @@ public interface Journal extends AutoCloseable {
   /** Records the start of a new attempt of a known delivery; returns its number. */
   int start(String id, Trigger trigger);
 
+  /**
+   * Records the start of a replay ({@code hf-webhooks replay}, the console's button) and returns
+   * its number, unless a server has the delivery queued or running: then it throws {@link
+   * DeliveryBusy}, since the replay would run it a second time at once. Checked and recorded in one
+   * transaction, so that no server starts it in between.
+   */
+  default int startReplay(String id) {
+    return start(id, Trigger.REPLAY);
+  }
+
   /** An attempt just recorded as started, and its delivery as the journal holds it. */
   record Started(int number, DeliveryRecord delivery) {}
 

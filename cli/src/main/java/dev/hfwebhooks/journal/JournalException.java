@@ -1,7 +1,7 @@
 package dev.hfwebhooks.journal;
 
 /** The journal cannot be read or written; the message says what to do about it. */
-public final class JournalException extends RuntimeException {
+public class JournalException extends RuntimeException {
   public JournalException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -56,7 +56,10 @@ public sealed interface JournalStore {
    */
   ForServe openForServe(Retention retention, Consumer<String> warnings);
 
-  /** Opens an existing journal to add attempts to it ({@code replay}). */
+  /**
+   * Opens an existing journal to add attempts to it ({@code replay}): one that refuses to replay
+   * what a serve has queued or running ({@link Journal#startReplay}).
+   */
   Journal openToWrite();
 
   /** Opens an existing journal to read it ({@code deliveries}). */
@@ -92,7 +95,7 @@ public sealed interface JournalStore {
     @Override
     public Journal openToWrite() {
       applyLeftLog();
-      return SqliteJournal.open(file(), null);
+      return SqliteJournal.openToReplay(file(), DataDir.served(dir));
     }
 
     @Override

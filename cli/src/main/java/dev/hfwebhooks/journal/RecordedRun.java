@@ -55,7 +55,7 @@ public final class RecordedRun {
       Duration timeout,
       IntConsumer started,
       Consumer<String> log) {
-    int number = journal.start(record.id(), Trigger.REPLAY);
+    int number = journal.startReplay(record.id());
     started.accept(number);
     Outcome outcome = run(handler, record, timeout, log);
     AttemptResult result = AttemptResult.of(outcome);

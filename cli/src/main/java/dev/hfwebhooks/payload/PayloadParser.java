@@ -101,7 +101,7 @@ public final class PayloadParser {
       f.problem("action", "must be one of create, delete, move, update, not \"" + action + "\"");
     }
     // Scopes grow narrower over time (repo.config.dois): any non-empty string is accepted.
-    return new Event(action, f.string("scope"));
+    return new Event(action, f.envString("scope"));
   }
 
   private static Repo repo(Fields f) {
@@ -112,7 +112,7 @@ public final class PayloadParser {
     return new Repo(
         f.string("id"),
         owner(f, "owner"),
-        f.string("name"),
+        f.envString("name"),
         f.bool("private", true),
         type,
         f.object("url", true, u -> new Url(u.string("web"), u.optionalString("api"))),
@@ -203,6 +203,20 @@ public final class PayloadParser {
         return null;
       }
       return value.textValue();
+    }
+
+    /**
+     * A required string that handlers get in their environment ({@code WEBHOOK_REPO_ID}, {@code
+     * WEBHOOK_EVENT_SCOPE}): a process environment cannot hold a NUL character, so a payload with
+     * one could reach no process handler, and is refused here instead.
+     */
+    String envString(String name) {
+      String value = string(name);
+      if (value != null && value.indexOf('\0') >= 0) {
+        problem(name, "must not contain a NUL character (\\u0000)");
+        return null;
+      }
+      return value;
     }
 
     /** An optional string: absent or null gives null. */

@@ -1,6 +1,8 @@
 package dev.hfwebhooks.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hfwebhooks.journal.DeliveryBusy;
+import dev.hfwebhooks.journal.JournalException;
 import dev.hfwebhooks.payload.Json;
 import dev.hfwebhooks.payload.PayloadException;
 
@@ -47,6 +49,16 @@ final class HttpError extends Exception {
     e.problems()
         .forEach(p -> problems.addObject().put("field", p.field()).put("message", p.message()));
     return new HttpError(422, e.getMessage(), body);
+  }
+
+  /**
+   * 409 for a replay of a delivery a server has queued or running, 503 for a journal that cannot be
+   * written.
+   */
+  static HttpError of(JournalException e) {
+    return e instanceof DeliveryBusy
+        ? new HttpError(409, e.getMessage())
+        : new HttpError(503, "The journal cannot be written: " + e.getMessage());
   }
 
   int status() {

@@ -613,7 +613,7 @@ public final class WebhookServer implements AutoCloseable {
           DeliveryJson.replay(record.id(), record.summary().replayNote(), replay));
     } catch (JournalException e) {
       // Errors are answered here, while the replay still counts as in flight: see send().
-      respond(ctx, new HttpError(503, "The journal cannot be written: " + e.getMessage()));
+      respond(ctx, HttpError.of(e));
     } catch (RuntimeException e) {
       respond(ctx, internalError(e));
     } finally {

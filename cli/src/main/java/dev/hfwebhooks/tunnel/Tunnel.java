@@ -1,6 +1,7 @@
 package dev.hfwebhooks.tunnel;
 
 import dev.hfwebhooks.handler.ProcessTree;
+import dev.hfwebhooks.hub.HubException;
 import dev.hfwebhooks.hub.HubToken;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -78,6 +80,15 @@ public final class Tunnel implements AutoCloseable {
     return start(spec, port, secrets, echo, System.getenv());
   }
 
+  /** The Hub token wherever the server would find it, the token file included; empty for none. */
+  private static Optional<String> fileToken(Map<String, String> environment) {
+    try {
+      return HubToken.find(environment).map(HubToken::value);
+    } catch (HubException e) {
+      return Optional.empty(); // an unreadable token file: no token to show either
+    }
+  }
+
   /** {@link #start} with {@code environment} standing for the server's (for tests). */
   static Tunnel start(
       TunnelSpec spec,
@@ -98,7 +109,10 @@ public final class Tunnel implements AutoCloseable {
     HIDDEN_VARIABLES.forEach(env::remove);
     // What is removed is still masked: the client may find the token by other means (the file
     // `huggingface-cli login` writes) and print it.
-    ClientOutput output = new ClientOutput(Redactor.of(environment, command, secrets), echo);
+    // The token in the file `huggingface-cli login` wrote is in no variable to find it by.
+    List<String> masked = new ArrayList<>(secrets);
+    fileToken(environment).ifPresent(masked::add);
+    ClientOutput output = new ClientOutput(Redactor.of(environment, command, masked), echo);
 
     // The kernel's parent-death signal follows the thread that started the process, so a thread
     // that lives exactly as long as the client starts it, then waits for it.

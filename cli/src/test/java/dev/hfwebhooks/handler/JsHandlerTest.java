@@ -112,6 +112,24 @@ class JsHandlerTest {
   }
 
   @Test
+  void aThrownErrorOfAnySizeIsCutAsALogLineIs() throws Exception {
+    write(dir, "huge.js", "function handle() { throw new Error('\u00e9'.repeat(3000000)); }\n");
+    write(dir, "hugestring.js", "function handle() { throw 'x'.repeat(3000000); }\n");
+
+    Outcome error = HandlerRun.once(dir, "huge");
+    Outcome string = HandlerRun.once(dir, "hugestring");
+
+    assertThat(error.result()).isEqualTo(Result.FAILED);
+    assertThat(error.error())
+        .startsWith("huge failed: Error: \u00e9\u00e9\u00e9")
+        .endsWith("\u00e9 [line cut]")
+        .hasSize(4000 + " [line cut]".length());
+    assertThat(string.error())
+        .startsWith("hugestring failed: threw xxx")
+        .hasSize(4000 + " [line cut]".length());
+  }
+
+  @Test
   void aSyntaxErrorSaysWhere() throws Exception {
     write(dir, "broken.js", "function handle(payload) {\n  return {;\n}\n");
 

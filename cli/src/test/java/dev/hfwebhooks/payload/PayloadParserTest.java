@@ -180,4 +180,25 @@ class PayloadParserTest {
         .extracting(PayloadException.Problem::toString)
         .containsExactly("webhook.version must be 3, not 4294967299");
   }
+
+  // Found by WholeWayPropertiesTest: a NUL in repo.name passed the validator, then no process
+  // handler could start (its WEBHOOK_REPO_ID cannot hold a NUL), a 500 the handler did not cause.
+  @Test
+  void aNulInAValueHandlersGetInTheirEnvironmentIsRefused() {
+    String body =
+        payloadText("repo-create.json")
+            .replace("\"acme/sentiment-model-v2\"", "\"acme/a\\u0000b\"")
+            .replace("\"scope\": \"repo\"", "\"scope\": \"repo\\u0000\"");
+
+    PayloadException e =
+        catchThrowableOfType(
+            PayloadException.class,
+            () -> PayloadParser.parse(body.getBytes(StandardCharsets.UTF_8)));
+
+    assertThat(e.problems())
+        .extracting(PayloadException.Problem::toString)
+        .containsExactly(
+            "event.scope must not contain a NUL character (\\u0000)",
+            "repo.name must not contain a NUL character (\\u0000)");
+  }
 }

@@ -25,6 +25,13 @@ public final class Generated {
   /** The tries of this run. */
   public static final int TRIES = Integer.getInteger("generated.tries", DEFAULT_TRIES);
 
+  /**
+   * The tries of a property whose every try runs real handlers through a real server (tens of
+   * milliseconds each, not microseconds): a tenth of {@link #TRIES}, so that it too stays within a
+   * few seconds, and grows with {@code -Dgenerated.tries} like the others.
+   */
+  public static final int COSTLY_TRIES = Math.max(1, TRIES / 10);
+
   /** The seed of this run: each try's inputs come from it and the try's number alone. */
   public static final long SEED = Long.getLong("generated.seed", new SecureRandom().nextLong());
 
@@ -46,7 +53,13 @@ public final class Generated {
    */
   public static <T> void forAll(
       Function<Random, T> inputs, Function<T, List<T>> smaller, Property<T> property) {
-    for (int i = 0; i < TRIES; i++) {
+    forAll(TRIES, inputs, smaller, property);
+  }
+
+  /** {@link #forAll(Function, Function, Property)} with {@code tries} tries. */
+  public static <T> void forAll(
+      int tries, Function<Random, T> inputs, Function<T, List<T>> smaller, Property<T> property) {
+    for (int i = 0; i < tries; i++) {
       T input = inputs.apply(new Random(SEED * 31 + i));
       Throwable failure = failure(property, input);
       if (failure != null) {
@@ -72,7 +85,7 @@ public final class Generated {
         AssertionError error =
             new AssertionError(
                 "property failed on try %d of %d (replay with -Dgenerated.seed=%d); smallest input found: %s; it threw: %s"
-                    .formatted(i + 1, TRIES, SEED, show(small), smallFailure),
+                    .formatted(i + 1, tries, SEED, show(small), smallFailure),
                 smallFailure);
         error.addSuppressed(
             new AssertionError("the input as first generated: " + show(input), failure));

@@ -55,6 +55,20 @@ public final class Postgres implements AutoCloseable {
     return database;
   }
 
+  /** {@code url} as a user writes it, password and all, for {@code --journal}. */
+  public static String typed(PostgresUrl url) {
+    String text =
+        "postgresql://%s:%s@%s:%d/%s"
+            .formatted(url.user(), url.password(), url.host(), url.port(), url.database());
+    String query =
+        String.join(
+            "&",
+            url.parameters().entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .toList());
+    return query.isEmpty() ? text : text + "?" + query;
+  }
+
   /** The URL of a new schema in the database: an empty journal for one test. */
   public PostgresUrl freshSchema() {
     String schema = "t" + (++schemas);

@@ -125,6 +125,13 @@ public final class ServerHarness implements AutoCloseable {
     }
   }
 
+  /**
+   * A server that stays up across tests (a test class's {@code @BeforeAll}); the caller closes it.
+   */
+  public static ServerHarness open(Path dir, Recording recording) throws IOException {
+    return new ServerHarness(dir, SECRET, Duration.ofSeconds(20), 1 << 20, recording);
+  }
+
   /** A tested piece of code that may throw. */
   public interface Body {
     void run(ServerHarness server) throws Exception;

@@ -202,6 +202,32 @@ class TunnelTest {
   }
 
   @Test
+  void aHubTokenFromTheTokenFileIsMaskedInTheClientsOutputToo() throws Exception {
+    Path tokenFile = dir.resolve("token");
+    Files.writeString(tokenFile, "hf_from_the_file_4242\n");
+    Path client =
+        Fixtures.write(
+            dir,
+            "reader",
+            "#!/bin/sh\necho \"read $(cat '%s')\"\necho 'https://reader.example.net'\nexec sleep 300\n"
+                .formatted(tokenFile));
+    Map<String, String> server =
+        Map.of("PATH", System.getenv("PATH"), "HF_TOKEN_PATH", tokenFile.toString());
+
+    try (Tunnel tunnel =
+        Tunnel.start(
+            TunnelSpec.command(client + " {port}", null, TIMEOUT),
+            4321,
+            List.of(),
+            echoed::add,
+            server)) {
+      assertThat(tunnel.awaitUrl()).isEqualTo("https://reader.example.net");
+    }
+
+    assertThat(echoed).contains("read [hidden]").noneMatch(line -> line.contains("4242"));
+  }
+
+  @Test
   void aServerThatIsGoneTakesWhatTheClientStartedWithIt() throws Exception {
     assumeThat(DieWithServer.ownGroup()).as("setsid (util-linux)").isTrue();
     Path cloudflared = StandInClients.cloudflared(dir);

@@ -193,6 +193,21 @@ public final class PostgresJournal implements Journal {
     return started;
   }
 
+  /** See {@link PostgresRows#refuseIfBusy}; the row stays locked until the start is recorded. */
+  @Override
+  public int startReplay(String id) {
+    int number =
+        transaction(
+            c -> {
+              if (!PostgresRows.refuseIfBusy(c, id, db.url)) {
+                throw noDelivery(id);
+              }
+              return PostgresAttempts.start(c, id, Trigger.REPLAY, server);
+            });
+    leases.running(id, number);
+    return number;
+  }
+
   @Override
   public List<Started> claim(int max) {
     List<Started> claimed = write(c -> PostgresAttempts.claim(c, server, max));

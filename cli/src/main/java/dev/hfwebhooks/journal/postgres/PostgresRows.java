@@ -3,6 +3,7 @@ package dev.hfwebhooks.journal.postgres;
 import dev.hfwebhooks.journal.Attempt;
 import dev.hfwebhooks.journal.AttemptResult;
 import dev.hfwebhooks.journal.Columns;
+import dev.hfwebhooks.journal.DeliveryBusy;
 import dev.hfwebhooks.journal.DeliveryRecord;
 import dev.hfwebhooks.journal.DeliverySummary;
 import dev.hfwebhooks.journal.NewDelivery;
@@ -35,6 +36,35 @@ final class PostgresRows {
    * An instant as stored: milliseconds, as the SQLite journal keeps them, so that both read back
    * the same.
    */
+  /**
+   * Before a replay starts: throws {@link DeliveryBusy} when a server has delivery {@code id}
+   * queued, or running under a lease still renewed; false when there is no such delivery. The row
+   * stays locked until the transaction ends, and a server's claim skips a locked row, so none takes
+   * the delivery between this check and the replay's start. One running under a lease that lapsed
+   * is no server's any more: the replay may take it, as a claim would.
+   */
+  static boolean refuseIfBusy(Connection c, String id, PostgresUrl url) throws SQLException {
+    try (PreparedStatement p =
+        c.prepareStatement(
+            "SELECT status, lease_until >= now(), owner FROM hf_webhooks_deliveries"
+                + " WHERE id = ? FOR UPDATE")) {
+      p.setString(1, id);
+      try (ResultSet rs = p.executeQuery()) {
+        if (!rs.next()) {
+          return false;
+        }
+        Status status = Status.parse(rs.getString(1));
+        if (status == Status.QUEUED) {
+          throw new DeliveryBusy(id, status, url + ", where a server runs it next");
+        }
+        if (status == Status.RUNNING && rs.getBoolean(2)) {
+          throw new DeliveryBusy(id, status, "server " + rs.getString(3) + " of " + url);
+        }
+        return true;
+      }
+    }
+  }
+
   static OffsetDateTime time(Instant instant) {
     return OffsetDateTime.ofInstant(instant.truncatedTo(ChronoUnit.MILLIS), ZoneOffset.UTC);
   }

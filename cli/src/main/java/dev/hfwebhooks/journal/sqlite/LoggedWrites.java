@@ -2,6 +2,7 @@ package dev.hfwebhooks.journal.sqlite;
 
 import dev.hfwebhooks.journal.Attempt;
 import dev.hfwebhooks.journal.AttemptResult;
+import dev.hfwebhooks.journal.DeliveryBusy;
 import dev.hfwebhooks.journal.DeliveryRecord;
 import dev.hfwebhooks.journal.DeliverySummary;
 import dev.hfwebhooks.journal.Journal.Started;
@@ -62,12 +63,25 @@ final class LoggedWrites {
    * was a third of the server's CPU under {@code --async} load.
    */
   Started startAndRead(String id, Trigger trigger) {
+    return start(id, trigger, false);
+  }
+
+  /**
+   * The start of a replay (the console's), refused with {@link DeliveryBusy} while this server has
+   * the delivery queued or running: checked under the lock every start of it takes, so that the
+   * queue cannot start it in between.
+   */
+  Started startReplay(String id) {
+    return start(id, Trigger.REPLAY, true);
+  }
+
+  private Started start(String id, Trigger trigger, boolean unlessBusy) {
     // Waited for outside the lock, so that a slow writer (the database locked by another program)
     // holds up only this start, not others that share its lock; startLogged checks again.
     awaitApplied(id);
     // One start of a delivery at a time in this process: numbering reads, then appends.
     synchronized (startLocks[Math.floorMod(id.hashCode(), startLocks.length)]) {
-      return startLogged(id, trigger);
+      return startLogged(id, trigger, unlessBusy);
     }
   }
 
@@ -97,7 +111,7 @@ final class LoggedWrites {
         : null;
   }
 
-  private Started startLogged(String id, Trigger trigger) {
+  private Started startLogged(String id, Trigger trigger, boolean unlessBusy) {
     DeliveryRecord record;
     NewDelivery d = queuedArrival(writer.unapplied(id));
     if (d != null) {
@@ -123,6 +137,10 @@ final class LoggedWrites {
       awaitApplied(id); // done before the lock, unless another start of it came in between
       record =
           reader.read(sql -> RowReads.byId(sql, id)).orElseThrow(() -> Errors.noDelivery(file, id));
+    }
+    Status status = record.summary().status();
+    if (unlessBusy && (status == Status.QUEUED || status == Status.RUNNING)) {
+      throw new DeliveryBusy(id, status, "this server");
     }
     int number = record.summary().attempts() + 1;
     Instant started = Instant.now();

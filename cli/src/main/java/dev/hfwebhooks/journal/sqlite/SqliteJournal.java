@@ -4,6 +4,7 @@ import static dev.hfwebhooks.journal.sqlite.Statements.closeQuietly;
 import static dev.hfwebhooks.journal.sqlite.Statements.execute;
 
 import dev.hfwebhooks.journal.AttemptResult;
+import dev.hfwebhooks.journal.DeliveryBusy;
 import dev.hfwebhooks.journal.DeliveryRecord;
 import dev.hfwebhooks.journal.DeliverySummary;
 import dev.hfwebhooks.journal.Journal;
@@ -17,6 +18,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,6 +72,12 @@ public final class SqliteJournal implements Journal {
   /** Null when opened for reading only. */
   private final Checkpointer checkpointer;
 
+  /**
+   * Opened by {@code replay} while a serve holds the data dir: what that serve has queued or
+   * running is its own to run ({@link #startReplay}).
+   */
+  private boolean besideServe;
+
   private SqliteJournal(
       Path file, Reader reader, Writer writer, LoggedWrites logged, Checkpointer checkpointer) {
     this.file = file;
@@ -85,6 +94,16 @@ public final class SqliteJournal implements Journal {
    */
   public static SqliteJournal open(Path file, Retention retention) {
     return open(file, retention, 0, line -> {});
+  }
+
+  /**
+   * As {@link #open}, for {@code replay} while a serve holds the data dir ({@code served}): a
+   * delivery that serve has queued or running is refused ({@link #startReplay}).
+   */
+  public static SqliteJournal openToReplay(Path file, boolean served) {
+    SqliteJournal journal = open(file, null);
+    journal.besideServe = served;
+    return journal;
   }
 
   /**
@@ -278,6 +297,41 @@ public final class SqliteJournal implements Journal {
       throw Errors.noDelivery(file, id);
     }
     return number;
+  }
+
+  /**
+   * In serve (the console's replay), see {@link LoggedWrites#startReplay}. Beside a serve ({@code
+   * replay}), the status is read and the start recorded in one transaction. What serve writes
+   * reaches the file up to 20 ms late, but only from one unfinished state to another, or to a
+   * finished one: a finished delivery read here stays finished, except for serve's own console
+   * replay. Without a serve, {@code queued} or {@code running} is what a stopped one left, and the
+   * replay runs it.
+   */
+  @Override
+  public int startReplay(String id) {
+    if (logged != null) {
+      return logged.startReplay(id).number(); // the console's, in serve
+    }
+    if (!besideServe) {
+      return start(id, Trigger.REPLAY);
+    }
+    return write(
+        false,
+        false,
+        sql -> {
+          PreparedStatement find = sql.prepare("SELECT status FROM deliveries WHERE id = ?");
+          find.setString(1, id);
+          try (ResultSet rs = find.executeQuery()) {
+            if (!rs.next()) {
+              throw Errors.noDelivery(file, id);
+            }
+            Status status = Status.parse(rs.getString(1));
+            if (status == Status.QUEUED || status == Status.RUNNING) {
+              throw new DeliveryBusy(id, status, "the serve that holds " + file.getParent());
+            }
+          }
+          return RowWrites.startAttempt(sql, id, Trigger.REPLAY, Instant.now(), null, null);
+        });
   }
 
   /**

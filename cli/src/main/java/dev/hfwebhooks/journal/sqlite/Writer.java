@@ -2,6 +2,7 @@ package dev.hfwebhooks.journal.sqlite;
 
 import static dev.hfwebhooks.journal.sqlite.Statements.execute;
 
+import dev.hfwebhooks.journal.DeliveryBusy;
 import dev.hfwebhooks.journal.JournalException;
 import dev.hfwebhooks.journal.sqlite.Entry.Logged;
 import dev.hfwebhooks.journal.sqlite.Entry.Write;
@@ -113,6 +114,9 @@ final class Writer {
     try {
       return (T) done.join();
     } catch (CompletionException e) {
+      if (e.getCause() instanceof DeliveryBusy busy) {
+        throw busy; // an answer, not a failure: its type says so to the caller
+      }
       if (e.getCause() instanceof JournalException journal) {
         // Rethrown from this thread, so that its stack trace shows the caller.
         throw new JournalException(journal.getMessage(), journal);

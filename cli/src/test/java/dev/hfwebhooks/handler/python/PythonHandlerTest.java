@@ -535,4 +535,22 @@ class PythonHandlerTest {
     }
     assertThat(run.log).contains(AnswerCap.cutLine(AnswerCap.DEFAULT_MAX_BYTES));
   }
+
+  // Found while writing WholeWayPropertiesTest: "\ud800" is valid JSON, Python reads it as a lone
+  // surrogate, and the answer's UTF-8 encoding could not hold it.
+  @Test
+  void aLoneSurrogateThePayloadCarriedGoesBackAsTheEscapeItCameAs() throws Exception {
+    write(dir, "echo.py", "def handle(payload, context):\n    return payload['repo']['name']\n");
+    byte[] body =
+        Fixtures.payloadText("model-repo-content-update.json")
+            .replace("\"acme/sentiment-model\"", "\"acme/\\ud800x\"")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    Outcome outcome;
+    try (Handlers handlers = new Handlers(Fixtures.scan(dir))) {
+      outcome = new HandlerRun().run(handlers, "echo", body, Duration.ofSeconds(20));
+    }
+
+    assertThat(Json.MAPPER.readTree(answer(outcome)).textValue()).isEqualTo("acme/\ud800x");
+  }
 }
