@@ -92,6 +92,8 @@ final class Claims {
     }
   }
 
+  // A spurious wake-up only polls early: the claim loop around it waits again.
+  @SuppressWarnings("WaitNotInLoop")
   private void awaitWake() throws InterruptedException {
     synchronized (wake) {
       if (!woken && !closing) {

@@ -62,6 +62,7 @@ public final class DeliveryQueue {
               Thread.ofPlatform().daemon().name(name).factory());
       return new Scheduler() {
         @Override
+        @SuppressWarnings("FutureReturnValueIgnored") // each task handles its own failures
         public void schedule(Duration delay, Runnable task) {
           try {
             executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);

@@ -37,6 +37,7 @@ final class Leases implements AutoCloseable {
   private final AtomicLong insertedSincePrune = new AtomicLong();
   private volatile long lastPrune = System.nanoTime();
 
+  @SuppressWarnings("FutureReturnValueIgnored") // beat() catches its failures; close() stops it
   Leases(Database db, String server, Retention retention) {
     this.db = db;
     this.server = server;

@@ -35,6 +35,7 @@ final class JournalLog implements AutoCloseable {
   record Position(long generation, long offset, long total) {}
 
   /** A record read back, and where it ends. */
+  @SuppressWarnings("ArrayRecordComponent") // bytes carried, never compared by equals
   record Read(byte[] record, Position end) {}
 
   /** Bytes before each record: its length, the generation of its file, its CRC-32C. */
