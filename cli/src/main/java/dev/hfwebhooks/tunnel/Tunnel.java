@@ -14,11 +14,13 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A tunnel client (ngrok, cloudflared...) run as a child of the server, giving it a public URL.
@@ -52,7 +54,7 @@ public final class Tunnel implements AutoCloseable {
   private final TunnelSpec spec;
   private final Process process;
   private final ClientOutput output;
-  private volatile GroupWatchdog watchdog;
+  private volatile @Nullable GroupWatchdog watchdog;
   private final List<Thread> readers = new ArrayList<>();
   private final CompletableFuture<String> url = new CompletableFuture<>();
   private final CompletableFuture<String> lost = new CompletableFuture<>();
@@ -125,7 +127,10 @@ public final class Tunnel implements AutoCloseable {
       process = started.get();
     } catch (ExecutionException e) {
       throw new TunnelException(
-          "could not start " + spec.client() + ": " + e.getCause().getMessage());
+          "could not start "
+              + spec.client()
+              + ": "
+              + Objects.requireNonNullElse(e.getCause(), e).getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TunnelException("interrupted while starting " + spec.client());
@@ -148,7 +153,7 @@ public final class Tunnel implements AutoCloseable {
   }
 
   /** The program, checked before anything starts so that a missing one gets its own message. */
-  private static Path resolve(TunnelSpec spec, String path) throws TunnelException {
+  private static Path resolve(TunnelSpec spec, @Nullable String path) throws TunnelException {
     String program = spec.command().getFirst();
     Path found =
         Programs.find(program, path)
@@ -286,7 +291,7 @@ public final class Tunnel implements AutoCloseable {
   }
 
   /** The watchdog of the client's process group, or null where none runs (for tests). */
-  GroupWatchdog watchdog() {
+  @Nullable GroupWatchdog watchdog() {
     return watchdog;
   }
 }
