@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The thread that takes deliveries from a journal several servers {@linkplain Journal#shared()
@@ -24,7 +25,7 @@ final class Claims {
   private final Object wake = new Object();
   private boolean woken;
   private volatile boolean closing;
-  private Thread thread;
+  private @Nullable Thread thread;
 
   /**
    * Claims for {@code workers} workers, once {@linkplain #start started}; {@code run} takes each
