@@ -133,6 +133,7 @@ class LauncherIT {
   }
 
   @Test
+  @SuppressWarnings("FutureReturnValueIgnored") // the stuck delivery never answers: SIGTERM ends it
   void serveAnswersThenStopsOnSigtermEndingItsChildren(@TempDir Path handlers) throws Exception {
     Path pidFile = handlers.resolve("child.pid");
     write(handlers, "quick.sh", "#!/bin/sh\necho '{\"quick\": true}'\n");

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code hf-webhooks deploy}: makes a Space serve a handlers folder, in five steps that each print
@@ -52,15 +53,15 @@ public final class Deployment {
 
   /** The deployment stopped; the message is the one line to show. */
   public static final class Failed extends Exception {
-    private final HubException hubError;
+    private final @Nullable HubException hubError;
 
-    Failed(String message, HubException hubError) {
+    Failed(@Nullable String message, @Nullable HubException hubError) {
       super(message, hubError);
       this.hubError = hubError;
     }
 
     /** The Hub's error behind it, or null when the Space itself failed. */
-    public HubException hubError() {
+    public @Nullable HubException hubError() {
       return hubError;
     }
   }
@@ -178,7 +179,7 @@ public final class Deployment {
     }
 
     // 3. The files.
-    SpaceApi.Commit commit = upload(space, exists);
+    SpaceApi.@Nullable Commit commit = upload(space, exists);
 
     // 4. The build.
     String base = "https://" + space.defaultHost();
@@ -247,7 +248,8 @@ public final class Deployment {
    * no longer does; null when nothing differs. A branch that moved meanwhile (412) is read again
    * and the commit tried once more.
    */
-  private SpaceApi.Commit upload(SpaceId space, boolean exists) throws HubException, Failed {
+  private SpaceApi.@Nullable Commit upload(SpaceId space, boolean exists)
+      throws HubException, Failed {
     for (int attempt = 1; ; attempt++) {
       Map<String, String> remote = exists ? api.files(space) : Map.of();
       List<SpaceFile> changed =

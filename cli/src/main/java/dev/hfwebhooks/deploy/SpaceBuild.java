@@ -6,6 +6,7 @@ import dev.hfwebhooks.hub.SpaceId;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Follows a Space's runtime ({@code GET /api/spaces/{id}/runtime}) until it runs what was just
@@ -57,7 +58,7 @@ final class SpaceBuild {
    * restarts} says a change (a commit or a new secret) makes the Space build or restart, so a state
    * seen before that began is not the answer yet.
    */
-  SpaceApi.Runtime await(String commit, boolean restarts) throws HubException, Failed {
+  SpaceApi.Runtime await(@Nullable String commit, boolean restarts) throws HubException, Failed {
     long start = System.nanoTime();
     boolean moved = false;
     String shown = null;
@@ -69,9 +70,9 @@ final class SpaceBuild {
       moved |= runtime.inProgress();
       boolean current =
           !restarts
-              || (commit != null && runtime.sha() != null
+              || ((commit != null && runtime.sha() != null)
                   ? runtime.sha().equals(commit)
-                  : moved || elapsed.compareTo(SETTLE) > 0);
+                  : (moved || elapsed.compareTo(SETTLE) > 0));
       if (current || runtime.inProgress()) {
         String phrase = phrase(runtime.stage());
         if (!phrase.equals(shown)) {

@@ -1,6 +1,7 @@
 package dev.hfwebhooks.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code @concurrency N [key=PATH]}: at most {@code limit} runs of the handler at once per value of
@@ -10,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param key where in the payload the key is, or null for one lane per handler
  * @param line the line of the handler file it is on
  */
-public record Concurrency(int limit, PayloadPath key, int line) {
+public record Concurrency(int limit, @Nullable PayloadPath key, int line) {
   /** More at once than any machine runs handlers side by side: a typo, surely. */
   static final int MAX = 1000;
 
@@ -22,7 +23,7 @@ public record Concurrency(int limit, PayloadPath key, int line) {
    * @throws IllegalArgumentException saying what is wrong
    */
   public static Concurrency parse(String text, int line) {
-    String[] words = text.strip().split("\\s+");
+    String[] words = text.strip().split("\\s+", -1);
     if (words[0].isEmpty()) {
       throw new IllegalArgumentException(
           "@concurrency needs how many runs at once, e.g. " + EXAMPLE);

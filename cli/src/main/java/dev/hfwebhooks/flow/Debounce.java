@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code @debounce DURATION [key=PATH] [max=DURATION]}: deliveries with the same key that come
@@ -16,7 +17,7 @@ import java.util.regex.Pattern;
  * @param max the longest a burst is held, from its first delivery, or null for no limit
  * @param line the line of the handler file it is on
  */
-public record Debounce(Duration window, PayloadPath key, Duration max, int line) {
+public record Debounce(Duration window, PayloadPath key, @Nullable Duration max, int line) {
   public static final String EXAMPLE = "@debounce 30s key=repo.name max=10m";
 
   /** As long as a burst may last when no {@code max} is given: practically none. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One {@code @filter PATH OP VALUE} line: the delivery runs only when it holds.
@@ -39,7 +40,7 @@ public record Filter(PayloadPath path, Op op, List<String> values, String text, 
       return symbol;
     }
 
-    static Op of(String symbol) {
+    static @Nullable Op of(String symbol) {
       return Arrays.stream(values()).filter(o -> o.symbol.equals(symbol)).findFirst().orElse(null);
     }
   }

@@ -3,6 +3,7 @@ package dev.hfwebhooks.flow;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The flow control a handler file declares in its head comment: which deliveries it takes
@@ -13,7 +14,8 @@ import java.util.Optional;
  * @param concurrency its {@code @concurrency}, or null for no limit
  * @param debounce its {@code @debounce}, or null: each delivery runs
  */
-public record Flow(List<Filter> filters, Concurrency concurrency, Debounce debounce) {
+public record Flow(
+    List<Filter> filters, @Nullable Concurrency concurrency, @Nullable Debounce debounce) {
   /** A handler that declares nothing: every delivery runs as it comes. */
   public static final Flow NONE = new Flow(List.of(), null, null);
 

@@ -4,11 +4,13 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What {@code @concurrency} holds to: at most a lane's limit of runs at once, the others waiting
@@ -68,7 +70,8 @@ public final class Lanes {
      * A turn now, or null: then {@code later} gets it when it comes, on the thread of the run that
      * left it, so it must only hand the work on.
      */
-    public Turn tryEnter(Consumer<Turn> later) {
+    @SuppressWarnings("FutureReturnValueIgnored") // later only hands the work on
+    public @Nullable Turn tryEnter(Consumer<Turn> later) {
       CompletableFuture<Turn> waiter = new CompletableFuture<>();
       Turn now = enterOrWait(waiter);
       if (now == null) {
@@ -81,7 +84,9 @@ public final class Lanes {
      * Waits for a turn for at most {@code wait}; null when it did not come in time (its place in
      * the lane is then given up).
      */
-    public Turn enter(Duration wait) throws InterruptedException {
+    // Identity is what removes this waiter from the queue, which is what a future's equals gives.
+    @SuppressWarnings("CollectionUndefinedEquality")
+    public @Nullable Turn enter(Duration wait) throws InterruptedException {
       CompletableFuture<Turn> waiter = new CompletableFuture<>();
       Turn now = enterOrWait(waiter);
       if (now != null) {
@@ -105,7 +110,7 @@ public final class Lanes {
       }
     }
 
-    private Turn enterOrWait(CompletableFuture<Turn> waiter) {
+    private @Nullable Turn enterOrWait(CompletableFuture<Turn> waiter) {
       synchronized (Lanes.this) {
         State state = states.computeIfAbsent(name, n -> new State());
         if (state.running < limit && state.waiting.isEmpty()) {
@@ -133,7 +138,8 @@ public final class Lanes {
     private void leave() {
       CompletableFuture<Turn> next;
       synchronized (Lanes.this) {
-        State state = states.get(name);
+        // Present: this lane has a turn out (running > 0) until the last one leaves.
+        State state = Objects.requireNonNull(states.get(name));
         next = state.waiting.poll();
         if (next == null && --state.running == 0) {
           states.remove(name); // an entry per key value ever seen would only grow

@@ -17,6 +17,7 @@ import java.util.function.Consumer;
  * @param timeout how long the handler may run before it is stopped
  * @param log receives each line the handler writes to stderr or the console, as it is written
  */
+@SuppressWarnings("ArrayRecordComponent") // bytes carried, never compared by equals
 public record Delivery(
     String id,
     byte[] body,

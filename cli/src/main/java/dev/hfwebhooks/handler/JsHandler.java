@@ -92,6 +92,12 @@ final class JsHandler implements Handler {
   /** The handler's text as last read, and its parsed source; contexts are made from one Code. */
   private record Code(String text, Source source) {}
 
+  /** Whether {@code warm} was made from this very load of the file (not an equal later one). */
+  @SuppressWarnings("ReferenceEquality") // each load is a new Code: identity tells loads apart
+  private static boolean madeFrom(Warm warm, Code code) {
+    return warm.code() == code;
+  }
+
   /** A context with the handler evaluated, ready to call; its console is redirected per call. */
   private record Warm(Code code, Context context, Value call, Value handle, Console console) {}
 
@@ -292,7 +298,7 @@ final class JsHandler implements Handler {
 
   private Warm take(Code now, OutputStream out) throws MissingHandle {
     for (Warm warm; (warm = idle.poll()) != null; ) {
-      if (warm.code() == now) {
+      if (madeFrom(warm, now)) {
         return warm;
       }
       warm.context().close();
@@ -318,7 +324,7 @@ final class JsHandler implements Handler {
   }
 
   private void giveBack(Warm warm) {
-    if (warm.code() == code && !closed) {
+    if (madeFrom(warm, code) && !closed) {
       idle.push(warm);
     } else {
       warm.context().close();

@@ -18,6 +18,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -272,7 +273,8 @@ public final class HubHttp implements AutoCloseable {
     } else if (!value.isEmpty()) {
       try {
         ZonedDateTime when = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
-        seconds = Math.max(0, Duration.between(ZonedDateTime.now(), when).toSeconds());
+        seconds =
+            Math.max(0, Duration.between(ZonedDateTime.now(ZoneOffset.UTC), when).toSeconds());
       } catch (DateTimeParseException e) {
         // Not a date either: say nothing precise.
       }

@@ -47,6 +47,7 @@ public final class SpaceApi {
    * @param sha the commit it runs or builds, when the Hub says
    * @param hosts its non-custom domains, such as {@code acme-hooks.hf.space}
    */
+  @SuppressWarnings("JavaLangClash") // always named SpaceApi.Runtime outside this class
   public record Runtime(String stage, String errorMessage, String sha, List<String> hosts) {
     /**
      * Stages that end by themselves; huggingface_hub's {@code wait_for_space} polls through them.
@@ -240,7 +241,7 @@ public final class SpaceApi {
 
   /**
    * {@code POST /api/spaces/{id}/commit/main}, {@code application/x-ndjson}: a header line {@code
-   * {summary, description, parentCommit}}, then a {@code file} line per file ({@code content} in
+   * {summary, description, parentCommit}}, then a {@code "file"} line per file ({@code content} in
    * base64) and a {@code deletedFile} line per path to delete. The parent makes the Hub refuse
    * (412) a commit onto a branch that moved since {@link #preupload}.
    */
@@ -334,7 +335,7 @@ public final class SpaceApi {
                       JsonNode event = Json.tryParse(line.substring(5).strip()).orElse(null);
                       String text =
                           event != null ? event.path("data").asText("") : line.substring(5).strip();
-                      for (String part : text.split("\\R")) {
+                      for (String part : text.split("\\R", -1)) {
                         if (!part.isBlank()) {
                           synchronized (tail) {
                             tail.addLast(http.hide(part.stripTrailing()));

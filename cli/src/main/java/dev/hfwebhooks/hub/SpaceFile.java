@@ -11,6 +11,7 @@ import java.util.HexFormat;
  * @param path where it goes, with {@code /} between folders ({@code handlers/push.js})
  * @param content its bytes
  */
+@SuppressWarnings("ArrayRecordComponent") // bytes carried, never compared by equals
 public record SpaceFile(String path, byte[] content) {
 
   /**

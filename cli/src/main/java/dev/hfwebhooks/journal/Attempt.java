@@ -1,6 +1,7 @@
 package dev.hfwebhooks.journal;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One run of a delivery through its handler.
@@ -19,10 +20,10 @@ public record Attempt(
     Trigger trigger,
     Instant started,
     Status status,
-    Integer exitStatus,
-    Long durationMs,
-    String error,
-    String server) {
+    @Nullable Integer exitStatus,
+    @Nullable Long durationMs,
+    @Nullable String error,
+    @Nullable String server) {
 
   /** An attempt in a journal only one server writes, which has no need to name it. */
   public Attempt(
@@ -30,9 +31,9 @@ public record Attempt(
       Trigger trigger,
       Instant started,
       Status status,
-      Integer exitStatus,
-      Long durationMs,
-      String error) {
+      @Nullable Integer exitStatus,
+      @Nullable Long durationMs,
+      @Nullable String error) {
     this(number, trigger, started, status, exitStatus, durationMs, error, null);
   }
 }

@@ -2,6 +2,7 @@ package dev.hfwebhooks.journal;
 
 import dev.hfwebhooks.handler.Outcome;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How an attempt ended, as the journal keeps it: output and stderr cut to their last {@value
@@ -16,11 +17,11 @@ import java.util.List;
  */
 public record AttemptResult(
     Status status,
-    Integer exitStatus,
+    @Nullable Integer exitStatus,
     long durationMs,
-    String error,
-    String output,
-    String stderr) {
+    @Nullable String error,
+    @Nullable String output,
+    @Nullable String stderr) {
   public static final int MAX_TAIL = 16 * 1024;
 
   public AttemptResult {
@@ -49,7 +50,7 @@ public record AttemptResult(
         log.isEmpty() ? null : String.join("\n", log));
   }
 
-  private static String tail(String text) {
+  private static @Nullable String tail(@Nullable String text) {
     if (text == null || text.length() <= MAX_TAIL) {
       return text;
     }

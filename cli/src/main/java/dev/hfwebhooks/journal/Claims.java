@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The thread that takes deliveries from a journal several servers {@linkplain Journal#shared()
@@ -24,7 +25,7 @@ final class Claims {
   private final Object wake = new Object();
   private boolean woken;
   private volatile boolean closing;
-  private Thread thread;
+  private @Nullable Thread thread;
 
   /**
    * Claims for {@code workers} workers, once {@linkplain #start started}; {@code run} takes each
@@ -94,6 +95,8 @@ final class Claims {
     }
   }
 
+  // A spurious wake-up only polls early: the claim loop around it waits again.
+  @SuppressWarnings("WaitNotInLoop")
   private void awaitWake() throws InterruptedException {
     synchronized (wake) {
       if (!woken && !closing) {

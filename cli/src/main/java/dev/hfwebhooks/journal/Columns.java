@@ -6,19 +6,20 @@ import dev.hfwebhooks.payload.Json;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** How both journals read the columns they store alike: nullable numbers, the headers' JSON. */
 public final class Columns {
   private Columns() {}
 
   /** An integer column, null when SQL NULL (getInt alone gives 0). */
-  public static Integer integer(ResultSet rs, String column) throws SQLException {
+  public static @Nullable Integer integer(ResultSet rs, String column) throws SQLException {
     int value = rs.getInt(column);
     return rs.wasNull() ? null : value;
   }
 
   /** A bigint column, null when SQL NULL. */
-  public static Long longOrNull(ResultSet rs, String column) throws SQLException {
+  public static @Nullable Long longOrNull(ResultSet rs, String column) throws SQLException {
     long value = rs.getLong(column);
     return rs.wasNull() ? null : value;
   }

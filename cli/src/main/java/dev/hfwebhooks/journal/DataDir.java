@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The folder that holds the journal: where it is by default, whether serve can write there, and the
@@ -146,7 +147,7 @@ public final class DataDir {
   }
 
   /** Takes {@code dir} as {@link #lock} does, or returns null when a serve holds it. */
-  public static Lock tryLock(Path dir) {
+  public static @Nullable Lock tryLock(Path dir) {
     Path file = dir.resolve(LOCK_FILE);
     FileChannel channel = null;
     try {

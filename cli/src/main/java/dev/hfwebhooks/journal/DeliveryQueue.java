@@ -4,6 +4,7 @@ import dev.hfwebhooks.flow.Lanes;
 import dev.hfwebhooks.handler.Outcome;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs journaled deliveries on a fixed pool of workers ({@code serve --async}, and what a previous
@@ -62,6 +64,7 @@ public final class DeliveryQueue {
               Thread.ofPlatform().daemon().name(name).factory());
       return new Scheduler() {
         @Override
+        @SuppressWarnings("FutureReturnValueIgnored") // each task handles its own failures
         public void schedule(Duration delay, Runnable task) {
           try {
             executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
@@ -95,7 +98,7 @@ public final class DeliveryQueue {
   private final int workerCount;
 
   /** What takes deliveries from a shared journal; null otherwise. */
-  private volatile Claims claims;
+  private volatile @Nullable Claims claims;
 
   public DeliveryQueue(
       Journal journal,
@@ -140,7 +143,7 @@ public final class DeliveryQueue {
    * Runs a delivery already recorded as queued once a worker is free and it has a turn in {@code
    * lane} (none when null).
    */
-  public void submit(String id, Lanes.Lane lane) {
+  public void submit(String id, Lanes.@Nullable Lane lane) {
     submit(id, Trigger.RECEIVED, lane);
   }
 
@@ -172,7 +175,7 @@ public final class DeliveryQueue {
    * and hands the attempt to a worker once it has one: at once, or when the run before it leaves. A
    * delivery waiting for its turn holds no worker.
    */
-  private void submit(String id, Trigger trigger, Lanes.Lane lane) {
+  private void submit(String id, Trigger trigger, Lanes.@Nullable Lane lane) {
     if (shared) {
       Claims c = claims;
       if (c != null) {
@@ -193,7 +196,7 @@ public final class DeliveryQueue {
   }
 
   /** Hands {@code task} to a worker; closed, it is dropped (the delivery stays queued). */
-  private void execute(Runnable task, Lanes.Turn turn) {
+  private void execute(Runnable task, Lanes.@Nullable Turn turn) {
     try {
       workers.execute(task);
     } catch (RejectedExecutionException e) {
@@ -209,7 +212,8 @@ public final class DeliveryQueue {
     return outstanding.get();
   }
 
-  private void attempt(String id, Trigger trigger, Lanes.Lane lane, Lanes.Turn turn) {
+  private void attempt(
+      String id, Trigger trigger, Lanes.@Nullable Lane lane, Lanes.@Nullable Turn turn) {
     try {
       if (closing) {
         return; // stays queued in the journal, for the next start
@@ -306,7 +310,7 @@ public final class DeliveryQueue {
               } catch (RejectedExecutionException e) {
                 // Closing: let go of it for another server, as a stop does with a running one.
                 handBack(started);
-                claims.released();
+                claims().released();
                 done();
               }
             },
@@ -330,16 +334,21 @@ public final class DeliveryQueue {
         handBack(started);
         return;
       }
-      settle(started, runner.run(record), delay -> scheduler.schedule(delay, claims::wake));
+      settle(started, runner.run(record), delay -> scheduler.schedule(delay, claims()::wake));
     } catch (RuntimeException e) {
       log.accept("delivery=%s: %s".formatted(record.id(), e.getMessage()));
     } finally {
       if (turn != null) {
         turn.leave();
       }
-      claims.released();
+      claims().released();
       done();
     }
+  }
+
+  /** The claims: set before the first delivery is claimed. */
+  private Claims claims() {
+    return Objects.requireNonNull(claims, "claims started");
   }
 
   /** Queues a claimed delivery again without running it, for whichever server comes next. */

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param stderr the tail of what the latest attempt wrote to stderr or the console, or null
  * @param attempts every attempt, first first
  */
+@SuppressWarnings("ArrayRecordComponent") // bytes carried, never compared by equals
 public record DeliveryRecord(
     DeliverySummary summary,
     byte[] body,

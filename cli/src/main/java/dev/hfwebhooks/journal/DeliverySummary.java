@@ -1,6 +1,7 @@
 package dev.hfwebhooks.journal;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One line of the journal's list: a delivery and how its latest attempt ended.
@@ -20,15 +21,15 @@ public record DeliverySummary(
     String handler,
     Status status,
     int attempts,
-    Integer exitStatus,
-    Long durationMs,
-    String error) {
+    @Nullable Integer exitStatus,
+    @Nullable Long durationMs,
+    @Nullable String error) {
 
   /**
    * Why a delivery that did not run stands where it does (the filter that failed), for lists; null
    * for the others, whose error line is private (it may quote the handler's output).
    */
-  public String note() {
+  public @Nullable String note() {
     return status == Status.FILTERED || status == Status.DEBOUNCED || status == Status.SUPERSEDED
         ? error
         : null;
@@ -38,7 +39,7 @@ public record DeliverySummary(
    * What {@code replay} says before it runs a delivery its handler did not run when it arrived, or
    * null when it ran.
    */
-  public String replayNote() {
+  public @Nullable String replayNote() {
     return switch (status) {
       case FILTERED ->
           "it was filtered when it arrived (%s); replay runs it anyway".formatted(error);

@@ -6,6 +6,7 @@ import dev.hfwebhooks.journal.sqlite.SqliteJournal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the journal is kept, as {@code --journal} and {@code --data-dir} say: an SQLite file in the
@@ -28,7 +29,7 @@ public sealed interface JournalStore {
   }
 
   /** A journal serve writes to, with what keeps another serve off it until closed. */
-  record ForServe(Journal journal, AutoCloseable hold) implements AutoCloseable {
+  record ForServe(Journal journal, @Nullable AutoCloseable hold) implements AutoCloseable {
     @Override
     public void close() {
       journal.close();

@@ -1,5 +1,7 @@
 package dev.hfwebhooks.journal;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Which deliveries to list, newest first.
  *
@@ -7,7 +9,7 @@ package dev.hfwebhooks.journal;
  * @param status only those in this state, or null for all
  * @param limit at most this many
  */
-public record Query(String handler, Status status, int limit) {
+public record Query(@Nullable String handler, @Nullable Status status, int limit) {
   public Query {
     if (limit <= 0) {
       throw new IllegalArgumentException("limit must be at least 1, not " + limit);

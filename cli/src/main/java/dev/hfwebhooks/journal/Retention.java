@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How much history the journal keeps: the newest {@code count} deliveries, or those younger than
@@ -12,7 +13,7 @@ import java.util.regex.Pattern;
  * @param count deliveries kept, or 0 when bounded by age
  * @param age how long a delivery is kept, or null when bounded by count
  */
-public record Retention(long count, Duration age) {
+public record Retention(long count, @Nullable Duration age) {
   /** Enough for weeks of a busy repository, small enough to list in an instant. */
   public static final Retention DEFAULT = new Retention(10_000, null);
 

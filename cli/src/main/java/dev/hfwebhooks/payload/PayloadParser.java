@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -173,7 +174,7 @@ public final class PayloadParser {
       case NUMBER -> "a number";
       case BOOLEAN -> "a boolean";
       case NULL -> "null";
-      default -> node.getNodeType().name().toLowerCase();
+      default -> node.getNodeType().name().toLowerCase(Locale.ROOT);
     };
   }
 

@@ -19,6 +19,7 @@ final class Assets {
    * @param contentType its Content-Type
    * @param bytes its content
    */
+  @SuppressWarnings("ArrayRecordComponent") // bytes carried, never compared by equals
   record Asset(String contentType, byte[] bytes) {}
 
   private static final Map<String, Asset> ALL =

@@ -30,6 +30,7 @@ public final class ServerLog {
     this.out = out;
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // flush() cannot fail: a PrintWriter keeps errors
   public void info(String line) {
     String stamped =
         Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + line + System.lineSeparator();

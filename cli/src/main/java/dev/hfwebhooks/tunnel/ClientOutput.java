@@ -6,6 +6,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the tunnel client printed, secrets masked: passed on line by line (to the server log with
@@ -56,7 +57,7 @@ final class ClientOutput {
   }
 
   /** One line of output; {@code level} is set for a JSON log line, null for plain text. */
-  record Line(String level, String text) {
+  record Line(@Nullable String level, String text) {
     /**
      * A JSON log line becomes {@code msg: err} on one line ({@code err} carries ngrok's message,
      * line breaks included); other lines stay as they are.

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Words put before the client's command so it cannot outlive the server, on Linux with util-linux:
@@ -22,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * signal reaches the client only, not what it started: {@link GroupWatchdog} ends the rest.
  */
 final class DieWithServer {
-  private static volatile List<String> prefix;
+  private static volatile @Nullable List<String> prefix;
 
   private DieWithServer() {}
 

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /** Finds programs the way a shell does, so a missing one is reported before anything starts. */
 final class Programs {
@@ -15,7 +16,7 @@ final class Programs {
   private Programs() {}
 
   /** {@code name} on {@code path} (a PATH value), or the file it names when it has a slash. */
-  static Optional<Path> find(String name, String path) {
+  static Optional<Path> find(String name, @Nullable String path) {
     if (name.contains(File.separator)) {
       Path file = Path.of(name);
       return Files.exists(file) ? Optional.of(file) : Optional.empty();

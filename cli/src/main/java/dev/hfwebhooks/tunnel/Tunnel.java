@@ -15,12 +15,14 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A tunnel client (ngrok, cloudflared...) run as a child of the server, giving it a public URL.
@@ -54,7 +56,7 @@ public final class Tunnel implements AutoCloseable {
   private final TunnelSpec spec;
   private final Process process;
   private final ClientOutput output;
-  private volatile GroupWatchdog watchdog;
+  private volatile @Nullable GroupWatchdog watchdog;
   private final List<Thread> readers = new ArrayList<>();
   private final CompletableFuture<String> url = new CompletableFuture<>();
   private final CompletableFuture<String> lost = new CompletableFuture<>();
@@ -139,7 +141,10 @@ public final class Tunnel implements AutoCloseable {
       process = started.get();
     } catch (ExecutionException e) {
       throw new TunnelException(
-          "could not start " + spec.client() + ": " + e.getCause().getMessage());
+          "could not start "
+              + spec.client()
+              + ": "
+              + Objects.requireNonNullElse(e.getCause(), e).getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TunnelException("interrupted while starting " + spec.client());
@@ -162,7 +167,7 @@ public final class Tunnel implements AutoCloseable {
   }
 
   /** The program, checked before anything starts so that a missing one gets its own message. */
-  private static Path resolve(TunnelSpec spec, String path) throws TunnelException {
+  private static Path resolve(TunnelSpec spec, @Nullable String path) throws TunnelException {
     String program = spec.command().getFirst();
     Path found =
         Programs.find(program, path)
@@ -300,7 +305,7 @@ public final class Tunnel implements AutoCloseable {
   }
 
   /** The watchdog of the client's process group, or null where none runs (for tests). */
-  GroupWatchdog watchdog() {
+  @Nullable GroupWatchdog watchdog() {
     return watchdog;
   }
 }

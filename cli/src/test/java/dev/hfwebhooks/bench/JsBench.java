@@ -105,7 +105,8 @@ public final class JsBench {
     long start = System.nanoTime();
     try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
       for (int t = 0; t < 16; t++) {
-        pool.submit(
+        // execute, not submit: a run that throws shows, instead of silently counting less
+        pool.execute(
             () -> {
               while (System.nanoTime() < end) {
                 timeOne(handler, body, payload);

@@ -32,7 +32,7 @@ class ConvertersPropertiesTest {
               + Gen.oneOf(
                   r,
                   String.valueOf(r.nextInt(2000)),
-                  String.valueOf(Math.abs(r.nextLong()) % 1_000_000_000_000L),
+                  String.valueOf(Math.floorMod(r.nextLong(), 1_000_000_000_000L)),
                   "999999999999",
                   "9999999999999",
                   "0",

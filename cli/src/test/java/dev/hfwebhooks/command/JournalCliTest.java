@@ -17,6 +17,7 @@ import dev.hfwebhooks.journal.sqlite.SqliteJournal;
 import dev.hfwebhooks.payload.Json;
 import dev.hfwebhooks.testing.Gen;
 import dev.hfwebhooks.testing.Generated;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -143,10 +144,10 @@ class JournalCliTest {
         .contains("Attempts:\n  1  ")
         .contains("received   failed")
         .contains("Headers:\n  content-type: application/json\n  x-request-id: r-1\n")
-        .contains("Payload:\n" + new String(PUSH).strip() + "\n")
+        .contains("Payload:\n" + new String(PUSH, StandardCharsets.UTF_8).strip() + "\n")
         .contains("Stderr (the latest attempt's, last part):\n  | still broken\n");
     JsonNode node = Json.tryParse(json.out()).orElseThrow();
-    assertThat(node.get("body").asText()).isEqualTo(new String(PUSH));
+    assertThat(node.get("body").asText()).isEqualTo(new String(PUSH, StandardCharsets.UTF_8));
     assertThat(node.get("payload").get("repo").get("name").asText())
         .isEqualTo("acme/sentiment-model");
     assertThat(node.get("attempt_history").get(0).get("trigger").asText()).isEqualTo("received");

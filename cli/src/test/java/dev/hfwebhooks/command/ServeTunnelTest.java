@@ -181,6 +181,7 @@ class ServeTunnelTest {
   @Test
   void tunnelOptionsThatContradictAreExit2() {
     String dir = handlers.toString();
+    @SuppressWarnings("ArrayRecordComponent") // a table row, never compared
     record Case(String[] args, String message) {}
     Case[] cases = {
       new Case(

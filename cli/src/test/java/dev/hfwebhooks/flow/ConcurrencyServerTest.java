@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,9 +63,12 @@ class ConcurrencyServerTest {
   /** A push to {@code repo}, tagged {@code tag}. */
   private static byte[] push(String repo, String tag) {
     ObjectNode body =
-        (ObjectNode) Json.tryParse(new String(payload("model-repo-content-update.json"))).get();
+        (ObjectNode)
+            Json.tryParse(
+                    new String(payload("model-repo-content-update.json"), StandardCharsets.UTF_8))
+                .get();
     ((ObjectNode) body.get("repo")).put("name", repo).put("headSha", tag);
-    return Json.write(body).getBytes();
+    return Json.write(body).getBytes(StandardCharsets.UTF_8);
   }
 
   private CompletableFuture<HttpResponse<String>> postLater(ServerHarness server, byte[] body) {
@@ -117,7 +121,7 @@ class ConcurrencyServerTest {
     List<String> starts = new ArrayList<>();
     try {
       for (String line : Files.readAllLines(handlers.resolve("events"))) {
-        String[] f = line.split(" ");
+        String[] f = line.split(" ", -1);
         long[] t = times.computeIfAbsent(f[1], k -> new long[2]);
         if (f[0].equals("start")) {
           t[0] = Long.parseLong(f[2]);

@@ -15,6 +15,7 @@ import dev.hfwebhooks.testing.ServerHarness.Recording;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,9 +76,12 @@ class DebounceServerTest {
 
   private static byte[] push(String repo, String tag) {
     ObjectNode body =
-        (ObjectNode) Json.tryParse(new String(payload("model-repo-content-update.json"))).get();
+        (ObjectNode)
+            Json.tryParse(
+                    new String(payload("model-repo-content-update.json"), StandardCharsets.UTF_8))
+                .get();
     ((ObjectNode) body.get("repo")).put("name", repo).put("headSha", tag);
-    return Json.write(body).getBytes();
+    return Json.write(body).getBytes(StandardCharsets.UTF_8);
   }
 
   /** Posts; checks the 202 debounced answer; returns it. */

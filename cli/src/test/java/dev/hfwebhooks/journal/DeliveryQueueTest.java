@@ -8,7 +8,6 @@ import dev.hfwebhooks.handler.Outcome;
 import dev.hfwebhooks.journal.sqlite.SqliteJournal;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -190,9 +189,8 @@ class DeliveryQueueTest {
               return Outcome.failed("deploy was stopped: the server is shutting down", List.of());
             },
             3);
-    List<String> ids = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      ids.add(enqueue(queue));
+      enqueue(queue);
     }
     assertThat(started.await(30, TimeUnit.SECONDS)).isTrue(); // both workers busy
 

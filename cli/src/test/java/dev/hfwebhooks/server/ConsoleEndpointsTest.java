@@ -13,6 +13,7 @@ import dev.hfwebhooks.testing.ServerHarness.Recording;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -126,7 +127,8 @@ class ConsoleEndpointsTest {
           assertThat(record.get("id").asText()).isEqualTo(id);
           assertThat(record.get("stderr").asText()).isEqualTo("boom");
           assertThat(record.get("error").asText()).isEqualTo("fail exited with status 3");
-          assertThat(record.get("body").asText()).isEqualTo(new String(PUSH));
+          assertThat(record.get("body").asText())
+              .isEqualTo(new String(PUSH, StandardCharsets.UTF_8));
           assertThat(record.get("headers").has("x-webhook-secret")).isFalse();
           assertThat(record.get("history").get(0).get("trigger").asText()).isEqualTo("received");
           assertThat(right.body()).doesNotContain(ServerHarness.SECRET);
@@ -208,7 +210,8 @@ class ConsoleEndpointsTest {
           for (Samples.Sample sample : Samples.ALL) {
             HttpResponse<String> shipped = get(server, "/samples/" + sample.file(), null);
             assertThat(shipped.statusCode()).as(sample.file()).isEqualTo(200);
-            assertThat(shipped.body()).isEqualTo(new String(payload(sample.file())));
+            assertThat(shipped.body())
+                .isEqualTo(new String(payload(sample.file()), StandardCharsets.UTF_8));
           }
           assertThat(get(server, "/samples/..%2Fconsole%2Fconsole.js", null).statusCode())
               .isEqualTo(404);

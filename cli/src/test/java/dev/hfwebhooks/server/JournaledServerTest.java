@@ -15,6 +15,7 @@ import dev.hfwebhooks.testing.ServerHarness.Recording;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -176,7 +177,7 @@ class JournaledServerTest {
                   HttpRequest.newBuilder(URI.create(server.url("/webhooks/ok")))
                       .header("X-Webhook-Secret", "wrong")
                       .POST(HttpRequest.BodyPublishers.ofByteArray(PUSH)));
-          HttpResponse<String> notJson = server.post("ok", "nope".getBytes());
+          HttpResponse<String> notJson = server.post("ok", "nope".getBytes(StandardCharsets.UTF_8));
 
           assertThat(wrongSecret.statusCode()).isEqualTo(403);
           assertThat(notJson.statusCode()).isEqualTo(400);

@@ -10,6 +10,7 @@ import dev.hfwebhooks.testing.ServerHarness;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -459,7 +460,9 @@ class WebhookServerTest {
             try (Socket socket = new Socket()) {
               socket.setReceiveBufferSize(4096);
               socket.setSoTimeout(30_000);
-              socket.connect(new InetSocketAddress("127.0.0.1", server.server().port()));
+              socket.connect(
+                  new InetSocketAddress(
+                      InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), server.server().port()));
               OutputStream out = socket.getOutputStream();
               out.write(
                   ("POST /webhooks/big HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Webhook-Secret: "
@@ -496,7 +499,8 @@ class WebhookServerTest {
   /** The most the kernel lets a socket's send buffer grow to (Linux), or 4 MiB when unknown. */
   private static int maxSendBuffer() {
     try {
-      String[] wmem = Files.readString(Path.of("/proc/sys/net/ipv4/tcp_wmem")).trim().split("\\s+");
+      String[] wmem =
+          Files.readString(Path.of("/proc/sys/net/ipv4/tcp_wmem")).trim().split("\\s+", -1);
       return Integer.parseInt(wmem[2]);
     } catch (IOException | RuntimeException e) {
       return 4 << 20;

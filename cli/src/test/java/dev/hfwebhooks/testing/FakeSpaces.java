@@ -13,6 +13,7 @@ import java.util.Base64;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -228,7 +229,7 @@ public final class FakeSpaces {
       FakeHub.error(ctx, 400, "expected application/x-ndjson");
       return;
     }
-    String[] lines = call.body().split("\n");
+    String[] lines = call.body().lines().toArray(String[]::new);
     JsonNode header = Json.tryParse(lines[0]).orElse(Json.MAPPER.missingNode());
     if (!header.path("key").asText().equals("header")) {
       FakeHub.error(ctx, 400, "the first line must be the header");
@@ -296,7 +297,7 @@ public final class FakeSpaces {
     if (space.errorMessage != null && space.stage.endsWith("_ERROR")) {
       runtime.put("errorMessage", space.errorMessage);
     }
-    String host = id(ctx).toLowerCase().replaceAll("[/._]", "-") + ".hf.space";
+    String host = id(ctx).toLowerCase(Locale.ROOT).replaceAll("[/._]", "-") + ".hf.space";
     runtime.putArray("domains").addObject().put("domain", host).put("stage", "READY");
     ctx.result(Json.write(runtime));
   }

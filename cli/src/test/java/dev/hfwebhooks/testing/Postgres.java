@@ -71,7 +71,8 @@ public final class Postgres implements AutoCloseable {
 
   /** The URL of a new schema in the database: an empty journal for one test. */
   public PostgresUrl freshSchema() {
-    String schema = "t" + (++schemas);
+    schemas++;
+    String schema = "t" + schemas;
     try (Connection c = connect(database);
         Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA " + schema);

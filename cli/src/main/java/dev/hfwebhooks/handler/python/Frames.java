@@ -23,6 +23,7 @@ final class Frames {
   private Frames() {}
 
   /** One frame: its kind, its JSON part, its data. */
+  @SuppressWarnings("ArrayRecordComponent") // bytes carried, never compared by equals
   record Frame(String kind, JsonNode meta, byte[] data) {}
 
   static void write(OutputStream out, String kind, JsonNode meta, byte[] data) throws IOException {
@@ -49,7 +50,7 @@ final class Frames {
       }
       header.write(b);
     }
-    String[] words = header.toString(StandardCharsets.US_ASCII).split(" ");
+    String[] words = header.toString(StandardCharsets.US_ASCII).split(" ", -1);
     if (words.length != 3) {
       throw new IOException("not a frame header: " + header.toString(StandardCharsets.US_ASCII));
     }

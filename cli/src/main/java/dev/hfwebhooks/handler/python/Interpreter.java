@@ -35,7 +35,7 @@ public record Interpreter(Path executable, String problem) {
     if (Files.isExecutable(local)) {
       return found(local);
     }
-    for (String dir : env.getOrDefault("PATH", "").split(File.pathSeparator)) {
+    for (String dir : env.getOrDefault("PATH", "").split(File.pathSeparator, -1)) {
       if (!dir.isEmpty()) {
         Path python = Path.of(dir, "python3");
         if (Files.isExecutable(python) && !Files.isDirectory(python)) {

@@ -68,6 +68,7 @@ public final class PythonRuntime implements AutoCloseable {
    * Imports every file now and keeps a worker of each ready from then on (serve), so the first
    * delivery does not wait for an import.
    */
+  @SuppressWarnings("FutureReturnValueIgnored") // reap() settles its own workers; close() stops it
   public synchronized void warm() {
     warm = true;
     pools.values().forEach(WorkerPool::warm);

@@ -101,7 +101,7 @@ public final class PythonScan {
               said.isEmpty() ? "" : ": " + lastLine(said));
     }
     String version = report.path("python").asText();
-    String[] parts = version.split("\\.");
+    String[] parts = version.split("\\.", -1);
     if (parts.length < 2
         || !parts[0].equals("3")
         || Integer.parseInt(parts[1].replaceAll("\\D.*", "")) < Interpreter.MIN_MINOR) {

@@ -287,6 +287,7 @@ final class Worker {
     events.exited(this);
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // nothing waits: the callback moves on
   private void idle() {
     Call current = call;
     if (current == null) {

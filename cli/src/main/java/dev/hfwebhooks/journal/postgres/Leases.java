@@ -47,6 +47,7 @@ final class Leases implements AutoCloseable {
 
   private volatile long lastPrune = System.nanoTime();
 
+  @SuppressWarnings("FutureReturnValueIgnored") // beat() catches its failures; close() stops it
   Leases(Database db, String server, Retention retention) {
     this.db = db;
     this.server = server;
@@ -100,8 +101,9 @@ final class Leases implements AutoCloseable {
       if (pruneDue()) {
         prune();
       }
-    } catch (JournalException e) {
-      // Tried again at the next beat; requests meanwhile fail on their own (503).
+    } catch (RuntimeException e) {
+      // Tried again at the next beat; requests meanwhile fail on their own (503). Any failure:
+      // one that escaped would end the scheduled beats for good, and with them every lease.
     }
   }
 

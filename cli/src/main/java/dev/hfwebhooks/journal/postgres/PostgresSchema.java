@@ -73,7 +73,7 @@ final class PostgresSchema {
       s.execute("CREATE TABLE IF NOT EXISTS hf_webhooks_schema (version integer NOT NULL)");
       int version = version(connection);
       if (version == 0) {
-        for (String statement : TABLES.split(";\n")) {
+        for (String statement : TABLES.split(";\n", -1)) {
           if (!statement.isBlank()) {
             s.execute(statement);
           }

@@ -87,7 +87,7 @@ public record PostgresUrl(
     }
     Map<String, String> parameters = new LinkedHashMap<>();
     if (uri.getRawQuery() != null) {
-      for (String pair : uri.getRawQuery().split("&")) {
+      for (String pair : uri.getRawQuery().split("&", -1)) {
         if (pair.isEmpty()) {
           continue;
         }

@@ -21,6 +21,8 @@ final class Checkpointer {
           Thread.ofPlatform().daemon().name("hf-webhooks-checkpoint").factory());
 
   /** Starts checkpointing through {@code connection}, which it closes when it stops. */
+  // checkpoint() catches its failures, and close() stops it: nothing to read from the future.
+  @SuppressWarnings("FutureReturnValueIgnored")
   Checkpointer(Connection connection) {
     this.connection = connection;
     thread.scheduleWithFixedDelay(

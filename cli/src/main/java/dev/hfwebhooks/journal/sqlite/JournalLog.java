@@ -38,6 +38,7 @@ final class JournalLog implements AutoCloseable {
   record Position(long generation, long offset, long total) {}
 
   /** A record read back, and where it ends. */
+  @SuppressWarnings("ArrayRecordComponent") // bytes carried, never compared by equals
   record Read(byte[] record, Position end) {}
 
   /** A file's whole records, and whether it ends with the mark that the log moved on from it. */

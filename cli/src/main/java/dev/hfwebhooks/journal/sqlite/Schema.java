@@ -127,7 +127,7 @@ final class Schema {
           throw new JournalException(notAJournal(file, "it holds other tables"));
         }
       }
-      for (String statement : TABLES.split(";\n")) {
+      for (String statement : TABLES.split(";\n", -1)) {
         if (!statement.isBlank()) {
           s.execute(statement);
         }

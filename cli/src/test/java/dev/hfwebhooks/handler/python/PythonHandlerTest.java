@@ -222,7 +222,7 @@ class PythonHandlerTest {
       assertThat(hung.error()).isEqualTo("hangs timed out after 2 s and was stopped");
       // The worker said where it was when it was stopped.
       assertThat(String.join("\n", hung.log())).contains("in handle");
-      String[] first = Files.readAllLines(pids).get(0).split(" ");
+      String[] first = Files.readAllLines(pids).get(0).split(" ", -1);
       assertThat(Fixtures.isRunning(Long.parseLong(first[0]))).as("the worker").isFalse();
       assertThat(Fixtures.isRunning(Long.parseLong(first[1]))).as("its child").isFalse();
 
@@ -461,7 +461,7 @@ class PythonHandlerTest {
     answer(run(handlers, "leaves"));
     handlers.close();
 
-    String[] started = Files.readString(pids).split(" ");
+    String[] started = Files.readString(pids).split(" ", -1);
     for (String pid : started) {
       for (int i = 0; i < 100 && Fixtures.isRunning(Long.parseLong(pid)); i++) {
         Thread.sleep(50);
