@@ -47,7 +47,8 @@ class DataDirRemovedServeTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
         assertThat(r.body()).contains("the journal's data dir was removed");
       }
-      awaitTrue(() -> server.log().contains("503"), server);
+      // The warning above says "503" too: wait for the refusals' own line.
+      awaitTrue(() -> server.log().contains("cannot record"), server);
       assertThat(count(server.log(), "until serve is started again")).isEqualTo(1);
       assertThat(count(server.log(), "cannot record")).as(server.log()).isEqualTo(1);
     } finally {
