@@ -396,6 +396,33 @@ class PythonHandlerTest {
   }
 
   @Test
+  void theWaitForABusyWorkerDoesNotShortenTheRun() throws Exception {
+    // One worker, a handler of 1.2 s, --timeout 2 s: the second delivery waits about 1.2 s for
+    // the worker, then still has its whole 2 s to run (when the wait counted, 0.8 s were left).
+    write(
+        dir, "busy.py", "import time\ndef handle(p, c):\n    time.sleep(1.2)\n    return 'ran'\n");
+
+    try (Handlers handlers = new Handlers(Fixtures.scan(dir), PythonSettings.of(1, 0, 0))) {
+      answer(run(handlers, "busy")); // imported and warm
+      var first =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return run(handlers, "busy", Duration.ofSeconds(2));
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      Thread.sleep(100); // the first holds the worker
+      Outcome second = run(handlers, "busy", Duration.ofSeconds(2));
+
+      assertThat(answer(first.get())).isEqualTo("\"ran\"");
+      assertThat(second.error()).isNull();
+      assertThat(answer(second)).isEqualTo("\"ran\"");
+    }
+  }
+
+  @Test
   void aDeliveryRunningWhenItsFileIsRemovedFinishes() throws Exception {
     Path file =
         write(
@@ -433,7 +460,8 @@ class PythonHandlerTest {
       assertThat(waited.result()).isEqualTo(Result.TIMED_OUT);
       assertThat(waited.error())
           .isEqualTo(
-              "stuck found no free Python worker within 1 s (all busy, or still importing stuck.py)");
+              "stuck did not run: no Python worker was free within 1 s"
+                  + " (all busy, or still importing stuck.py)");
 
       Files.writeString(file, "def handle(p, c):\n    return 'fixed'\n");
       handlers.rescan(line -> {});
