@@ -127,7 +127,15 @@ final class JournalLog implements AutoCloseable {
 
   /** Every whole record of {@code generation} in {@code file}, in order, and how it ends. */
   static Scan read(Path file, long generation) throws IOException {
-    ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
+    // Mapped, not read into the heap: a log file is 16 MiB (or one large record's size), but a file
+    // that only bears the name must not take the heap down. Nothing past 2 GiB can be a record: a
+    // file is written through one mapping, whose offsets are ints.
+    ByteBuffer bytes;
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      bytes =
+          channel.map(
+              FileChannel.MapMode.READ_ONLY, 0, Math.min(channel.size(), Integer.MAX_VALUE));
+    }
     List<Read> records = new ArrayList<>();
     while (bytes.remaining() >= HEADER) {
       int length = bytes.getInt();

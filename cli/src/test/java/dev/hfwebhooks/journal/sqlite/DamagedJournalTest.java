@@ -81,6 +81,22 @@ class DamagedJournalTest {
   }
 
   @Test
+  void aLogFileGrownPastTwoGibibytesIsReadWithoutFillingTheHeap() throws Exception {
+    List<NewDelivery> deliveries = List.of(arrived("deploy"), arrived("deploy"));
+    deadServersLog(deliveries, 1 << 16);
+    // Sparse: 3 GiB on no disk. Read into one array it would be an OutOfMemoryError.
+    try (RandomAccessFile f = new RandomAccessFile(dir.resolve(PREFIX + 1).toFile(), "rw")) {
+      f.setLength(3L << 30);
+    }
+
+    try (SqliteJournal journal = open()) {
+      for (NewDelivery d : deliveries) {
+        assertThat(journal.find(d.id())).isPresent();
+      }
+    }
+  }
+
+  @Test
   void aMissingLogFileEndsTheLogThere() throws Exception {
     List<NewDelivery> deliveries = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
