@@ -52,8 +52,9 @@ final class ReplayCommand implements Callable<Integer> {
       throw DeliveriesCommand.noJournal(store);
     }
     PrintWriter out = spec.commandLine().getOut();
-    try (Journal journal = store.openToWrite();
+    try (JournalStore.Held held = store.openToWrite();
         Handlers handlers = new Handlers(common.scanWithoutConflicts())) {
+      Journal journal = held.journal();
       DeliveryRecord record =
           journal.find(id).orElseThrow(() -> DeliveryShowCommand.unknown(id, store));
       Handler handler =

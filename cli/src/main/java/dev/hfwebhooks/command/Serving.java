@@ -52,8 +52,7 @@ final class Serving {
   /** How long a server waits for its handlers to get ready before it serves anyway. */
   private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(10);
 
-  private static final JournalStore.ForServe NO_JOURNAL =
-      new JournalStore.ForServe(Journal.none(), null);
+  private static final JournalStore.Held NO_JOURNAL = new JournalStore.Held(Journal.none(), null);
 
   private final ServerConfig config;
   private final TunnelSpec tunnelSpec;
@@ -124,7 +123,7 @@ final class Serving {
     handlers.logLoadsTo(log::handlerLine);
     // Handlers get ready while the journal opens, not on the first delivery.
     Handlers.WarmUp warmUp = handlers.warmUp();
-    JournalStore.ForServe recording;
+    JournalStore.Held recording;
     try {
       recording = store == null ? NO_JOURNAL : openJournal(store, retention, log);
     } catch (RuntimeException e) {
@@ -370,7 +369,7 @@ final class Serving {
    * database out of reach or another serve on the same data dir stop serve at start, not at its
    * first delivery.
    */
-  private static JournalStore.ForServe openJournal(
+  private static JournalStore.Held openJournal(
       JournalStore store, Retention retention, ServerLog log) {
     try {
       return store.openForServe(retention, log::info);
@@ -379,7 +378,7 @@ final class Serving {
     }
   }
 
-  private String journalLine(JournalStore.ForServe recording) {
+  private String journalLine(JournalStore.Held recording) {
     if (recording.journal() == Journal.none()) {
       return "Journal: off (--no-journal): deliveries are not recorded.";
     }

@@ -24,7 +24,7 @@ final class Shutdown {
   private final WebhookServer server;
   private final DeliveryQueue queue;
   private final Handlers handlers;
-  private final JournalStore.ForServe recording;
+  private final JournalStore.Held recording;
   private final Duration grace;
   private final CompletableFuture<Void> requested = new CompletableFuture<>();
   private final Thread hook = new Thread(this::onSignal, "hf-webhooks-shutdown");
@@ -38,7 +38,7 @@ final class Shutdown {
       WebhookServer server,
       DeliveryQueue queue,
       Handlers handlers,
-      JournalStore.ForServe recording,
+      JournalStore.Held recording,
       Duration grace) {
     this.out = out;
     this.server = server;

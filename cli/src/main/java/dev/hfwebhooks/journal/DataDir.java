@@ -12,11 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The folder that holds the journal: where it is by default, whether serve can write there, and the
- * lock that keeps a second serve off it.
+ * lock that keeps a second serve off it (and serve off a delivery a lone replay is running).
  */
 public final class DataDir {
   /** A Space's persistent storage, mounted here when the Space has some. */
@@ -100,54 +101,75 @@ public final class DataDir {
     }
   }
 
-  /**
-   * Whether a serve holds {@code dir} now. Probing takes the lock for an instant, when it is free:
-   * a serve starting in that very instant would find it taken, and say so.
-   */
-  public static boolean served(Path dir) {
-    Path file = dir.resolve(LOCK_FILE);
-    if (!Files.exists(file)) {
-      return false;
-    }
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      FileLock lock;
-      try {
-        lock = channel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        return true; // held by this very process
-      }
-      if (lock == null) {
-        return true;
-      }
-      lock.release();
-      return false;
-    } catch (IOException e) {
-      throw new JournalException("cannot read the lock of the data dir " + dir + ": " + e, e);
-    }
+  /** Who holds a data dir: serve for as long as it runs, or replay for one delivery. */
+  public enum Holder {
+    SERVE,
+    REPLAY
   }
 
   /**
    * Takes {@code dir} for this serve. Two servers on one journal would each take the other's
-   * running deliveries for ones a crash left behind, and run them again.
+   * running deliveries for ones a crash left behind, and run them again. A {@code replay} holds it
+   * for one delivery's run (at most its --timeout): serve waits for it, saying so to {@code
+   * waiting}, rather than take the delivery it runs for one a crash left.
    */
-  public static Lock lock(Path dir) {
-    Lock lock = tryLock(dir);
-    if (lock == null) {
+  public static Lock lock(Path dir, Consumer<String> waiting) {
+    boolean said = false;
+    long unnamedSince = 0;
+    while (true) {
+      Lock lock = tryLock(dir, Holder.SERVE);
+      if (lock != null) {
+        return lock;
+      }
       String holder;
       try {
         holder = Files.readString(dir.resolve(LOCK_FILE), StandardCharsets.UTF_8).strip();
       } catch (IOException e) {
         holder = "";
       }
-      throw new JournalException(
-          "another hf-webhooks serve%s uses the data dir %s: stop it, or pass another --data-dir"
-              .formatted(holder.isEmpty() ? "" : " (pid " + holder + ")", dir));
+      String pid = holder.split(" ")[0];
+      if (holder.endsWith(" replay")) {
+        if (!said) {
+          waiting.accept(
+              "Waiting for hf-webhooks replay (pid %s) to finish with the data dir %s"
+                  .formatted(pid, dir));
+          said = true;
+        }
+        unnamedSince = 0;
+      } else if (!holder.isEmpty()
+          || (unnamedSince != 0 && System.nanoTime() - unnamedSince > 2e9)) {
+        // Named a serve, or no one for 2 s: a holder writes its name right after it locks, but a
+        // full disk may keep a serve from writing it.
+        throw new JournalException(
+            "another hf-webhooks serve%s uses the data dir %s: stop it, or pass another --data-dir"
+                .formatted(pid.isEmpty() ? "" : " (pid " + pid + ")", dir));
+      } else if (unnamedSince == 0) {
+        unnamedSince = System.nanoTime();
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new JournalException("interrupted while waiting for the data dir " + dir, e);
+      }
     }
-    return lock;
   }
 
-  /** Takes {@code dir} as {@link #lock} does, or returns null when a serve holds it. */
+  /** As {@link #lock(Path, Consumer)}, saying nothing while it waits. */
+  public static Lock lock(Path dir) {
+    return lock(dir, line -> {});
+  }
+
+  /** Takes {@code dir} for serve as {@link #lock} does, or returns null when it is held. */
   public static @Nullable Lock tryLock(Path dir) {
+    return tryLock(dir, Holder.SERVE);
+  }
+
+  /**
+   * Takes {@code dir} for {@code holder}, or returns null when a serve or a replay holds it; the
+   * lock file names the holder for the others' messages.
+   */
+  public static @Nullable Lock tryLock(Path dir, Holder holder) {
     Path file = dir.resolve(LOCK_FILE);
     FileChannel channel = null;
     try {
@@ -168,7 +190,8 @@ public final class DataDir {
         channel.truncate(0);
         channel.write(
             ByteBuffer.wrap(
-                (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)));
+                (ProcessHandle.current().pid() + (holder == Holder.REPLAY ? " replay\n" : "\n"))
+                    .getBytes(StandardCharsets.UTF_8)));
       } catch (IOException e) {
         // The pid only names the holder in another serve's message; a full disk must not stop
         // deliveries from moving in what a stopped serve's log kept.

@@ -28,8 +28,11 @@ public sealed interface JournalStore {
     return new Shared(PostgresUrl.parse(journal));
   }
 
-  /** A journal serve writes to, with what keeps another serve off it until closed. */
-  record ForServe(Journal journal, @Nullable AutoCloseable hold) implements AutoCloseable {
+  /**
+   * A journal opened to write, with what keeps another serve (or, for a replay, a serve) off it
+   * until closed.
+   */
+  record Held(Journal journal, @Nullable AutoCloseable hold) implements AutoCloseable {
     @Override
     public void close() {
       journal.close();
@@ -47,7 +50,7 @@ public sealed interface JournalStore {
    * Opens the journal for serve, creating it when missing, and removes what {@code retention} no
    * longer keeps; fails at once when serve could not record deliveries there.
    */
-  default ForServe openForServe(Retention retention) {
+  default Held openForServe(Retention retention) {
     return openForServe(retention, line -> {});
   }
 
@@ -55,13 +58,14 @@ public sealed interface JournalStore {
    * As {@link #openForServe(Retention)}; what goes wrong while serving that the server's log should
    * say (once, not per delivery) goes to {@code warnings}.
    */
-  ForServe openForServe(Retention retention, Consumer<String> warnings);
+  Held openForServe(Retention retention, Consumer<String> warnings);
 
   /**
    * Opens an existing journal to add attempts to it ({@code replay}): one that refuses to replay
-   * what a serve has queued or running ({@link Journal#startReplay}).
+   * what a serve has queued or running ({@link Journal#startReplay}), and that a serve starting
+   * meanwhile does not take for a crash's leftovers.
    */
-  Journal openToWrite();
+  Held openToWrite();
 
   /** Opens an existing journal to read it ({@code deliveries}). */
   Journal openForReading();
@@ -82,11 +86,11 @@ public sealed interface JournalStore {
     }
 
     @Override
-    public ForServe openForServe(Retention retention, Consumer<String> warnings) {
+    public Held openForServe(Retention retention, Consumer<String> warnings) {
       DataDir.checkWritable(dir);
-      DataDir.Lock lock = DataDir.lock(dir);
+      DataDir.Lock lock = DataDir.lock(dir, warnings);
       try {
-        return new ForServe(SqliteJournal.openForServe(file(), retention, warnings), lock);
+        return new Held(SqliteJournal.openForServe(file(), retention, warnings), lock);
       } catch (RuntimeException e) {
         lock.close();
         throw e;
@@ -94,9 +98,22 @@ public sealed interface JournalStore {
     }
 
     @Override
-    public Journal openToWrite() {
-      applyLeftLog();
-      return SqliteJournal.openToReplay(file(), DataDir.served(dir));
+    public Held openToWrite() {
+      // Without a serve, the replay holds the data dir while it runs: a serve started meanwhile
+      // waits, rather than take the running delivery for one a crash left and run it again.
+      DataDir.Lock lock = DataDir.tryLock(dir, DataDir.Holder.REPLAY);
+      if (lock == null) {
+        return new Held(SqliteJournal.openToReplay(file(), true), null);
+      }
+      try {
+        if (SqliteJournal.hasLog(file())) {
+          SqliteJournal.applyLog(file());
+        }
+        return new Held(SqliteJournal.openToReplay(file(), false), lock);
+      } catch (RuntimeException e) {
+        lock.close();
+        throw e;
+      }
     }
 
     @Override
@@ -135,14 +152,14 @@ public sealed interface JournalStore {
   /** A PostgreSQL database any number of servers share. */
   record Shared(PostgresUrl url) implements JournalStore {
     @Override
-    public ForServe openForServe(Retention retention, Consumer<String> warnings) {
+    public Held openForServe(Retention retention, Consumer<String> warnings) {
       // Its connections report their own failures, one per write, to whoever waits for it.
-      return new ForServe(PostgresJournal.openForServe(url, retention), null);
+      return new Held(PostgresJournal.openForServe(url, retention), null);
     }
 
     @Override
-    public Journal openToWrite() {
-      return PostgresJournal.open(url);
+    public Held openToWrite() {
+      return new Held(PostgresJournal.open(url), null);
     }
 
     @Override

@@ -112,6 +112,62 @@ class ReplayBesideServeTest {
     }
   }
 
+  @Test
+  void aServeStartedDuringALoneReplayWaitsForItAndDoesNotRunTheDeliveryAgain() throws Exception {
+    Path data = work.resolve("data");
+    Path runs = work.resolve("runs.log");
+    Path gate = work.resolve("gate");
+    Fixtures.write(
+        handlers,
+        "slow.sh",
+        """
+        #!/bin/sh
+        echo "$WEBHOOK_DELIVERY_ID" >> '%s'
+        while [ ! -e '%s' ]; do sleep 0.05; done
+        """
+            .formatted(runs, gate));
+    List<String> journal = List.of("--data-dir", data.toString());
+    String[] options = {"--async", "--dir", handlers.toString(), "--data-dir", data.toString()};
+    String id;
+    try (ServeProcess first = ServeProcess.start(Map.of(), options)) {
+      Files.createFile(gate);
+      id = post(first);
+      awaitStatus(JournalStore.of(null, data), id, Status.SUCCEEDED);
+    }
+    Files.delete(gate);
+
+    var replaying = java.util.concurrent.CompletableFuture.supplyAsync(() -> replay(id, journal));
+    awaitLines(runs, 2); // the replay's run has begun, and the journal says running
+    try (ServeProcess serve = ServeProcess.launch(Map.of(), options)) {
+      awaitTrue(() -> serve.log().contains("Waiting for hf-webhooks replay (pid "), serve);
+      assertThat(serve.log()).doesNotContain("Running on");
+      Files.createFile(gate);
+      Run replayed = replaying.get(1, TimeUnit.MINUTES);
+      assertThat(replayed.exit()).as(replayed.err()).isEqualTo(ExitCode.OK);
+      serve.awaitReady();
+      awaitStatus(JournalStore.of(null, data), id, Status.SUCCEEDED);
+      TimeUnit.SECONDS.sleep(1); // the time serve would take to run it again, were it to
+      assertThat(Files.readAllLines(runs)).containsExactly(id, id);
+    }
+  }
+
+  private static void awaitLines(Path file, int lines) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (!Files.exists(file) || Files.readAllLines(file).size() < lines) {
+      assertThat(System.nanoTime()).as("%d lines in %s", lines, file).isLessThan(deadline);
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+  }
+
+  private static void awaitTrue(java.util.function.BooleanSupplier check, ServeProcess serve)
+      throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (!check.getAsBoolean()) {
+      assertThat(System.nanoTime()).as(serve.log()).isLessThan(deadline);
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+  }
+
   private Run replay(String id, List<String> journal) {
     List<String> args = new ArrayList<>(List.of("replay", id, "--dir", handlers.toString()));
     args.addAll(journal);

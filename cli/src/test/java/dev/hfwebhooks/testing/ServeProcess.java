@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,25 +22,13 @@ public final class ServeProcess implements AutoCloseable {
 
   private final Process process;
   private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
-  private final String url;
+  private final CountDownLatch started = new CountDownLatch(1);
+  private volatile String url;
 
-  private ServeProcess(Process process) throws IOException {
+  private ServeProcess(Process process) {
     this.process = process;
     BufferedReader out =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    String found = null;
-    for (String line = out.readLine(); line != null; line = out.readLine()) {
-      lines.add(line);
-      Matcher m = URL.matcher(line);
-      if (m.find()) {
-        found = m.group(1);
-        break;
-      }
-    }
-    if (found == null) {
-      throw new IllegalStateException("serve did not start:\n" + String.join("\n", lines));
-    }
-    url = found;
     Thread.ofPlatform()
         .daemon()
         .start(
@@ -47,9 +36,16 @@ public final class ServeProcess implements AutoCloseable {
               try {
                 for (String line = out.readLine(); line != null; line = out.readLine()) {
                   lines.add(line);
+                  Matcher m = URL.matcher(line);
+                  if (url == null && m.find()) {
+                    url = m.group(1);
+                    started.countDown();
+                  }
                 }
               } catch (IOException e) {
                 // Killed: its output ends here.
+              } finally {
+                started.countDown(); // ended without saying where it listens
               }
             });
   }
@@ -59,6 +55,11 @@ public final class ServeProcess implements AutoCloseable {
    * waits until it says where it listens.
    */
   public static ServeProcess start(Map<String, String> env, String... options) throws IOException {
+    return launch(env, options).awaitReady();
+  }
+
+  /** Starts serve as {@link #start} does, without waiting: {@link #log} shows it starting. */
+  public static ServeProcess launch(Map<String, String> env, String... options) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.hfwebhooks.Main"));
@@ -67,6 +68,19 @@ public final class ServeProcess implements AutoCloseable {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(env);
     return new ServeProcess(builder.start());
+  }
+
+  /** Waits (at most 3 minutes) until it says where it listens; fails with its output if not. */
+  public ServeProcess awaitReady() {
+    try {
+      started.await(3, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (url == null) {
+      throw new IllegalStateException("serve did not start:\n" + log());
+    }
+    return this;
   }
 
   /** Its local base URL. */

@@ -327,7 +327,8 @@ public final class SqliteJournal implements Journal {
             }
             Status status = Status.parse(rs.getString(1));
             if (status == Status.QUEUED || status == Status.RUNNING) {
-              throw new DeliveryBusy(id, status, "the serve that holds " + file.getParent());
+              throw new DeliveryBusy(
+                  id, status, "the serve or replay that holds " + file.getParent());
             }
           }
           return RowWrites.startAttempt(sql, id, Trigger.REPLAY, Instant.now(), null, null);
