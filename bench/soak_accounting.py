@@ -5,7 +5,10 @@ timing out on purpose, retried, with the console read meanwhile and a --keep sma
 retention runs many times. Run by bench/soak.sh, which builds the jar.
 
 Every --sample seconds: the server's resident memory and its process tree's, its threads, its
-open files, the journal's files on disk and its rows, the Python workers. At the end, the
+open files, the journal's files on disk and its rows, the Python workers; and where the JVM's
+memory is (Native Memory Tracking's committed figures: heap, code, class metadata, threads, GC,
+compilers, other), with what resident memory holds beyond them (GraalVM's native code, the C
+library's arenas). That breakdown says whether a rising RSS is a leak or the JIT filling in. At the end, the
 accounting: each accepted delivery (a 202 with its id) against what the handlers saw (each
 handler notes the id of every attempt it runs: the shell and Python ones in a file, the JS one in
 the server's log, since its sandbox has no files) and what the journal recorded (read from the
@@ -13,15 +16,17 @@ console's /api/deliveries while it runs, as retention removes old deliveries).
 
 The payload's repo name chooses the outcome (acme/ok, acme/fail, acme/timeout), so a handler
 that saw a delivery N times is explained only by N attempts that reached it. --timeout is 2 s so
-that timeouts stay cheap; on a loaded machine a retry may then find no free Python worker (the
-one a timeout replaced still starting) and is recorded timed out without running the handler:
-counted apart, from the server's log. Traffic goes to 127.0.0.1 only."""
+that timeouts stay cheap; a retry may then wait for the Python worker a timeout replaced (up to
+--timeout, then it runs with its own); one that found none in that time is recorded timed out
+without running the handler: counted apart, from the server's log. Traffic goes to 127.0.0.1
+only."""
 
 import argparse
 import json
 import os
 import re
 import shutil
+import subprocess
 import sqlite3
 import sys
 import tempfile
@@ -88,6 +93,8 @@ class Soak:
                    "--sun-misc-unsafe-memory-access=allow",
                    # the launcher's memory flags (cli/src/main/launcher/hf-webhooks)
                    "-XX:G1PeriodicGCInterval=2000", "-XX:TrimNativeHeapInterval=2000",
+                   # where the memory goes: a few MB and a little CPU, read with jcmd per sample
+                   "-XX:NativeMemoryTracking=summary",
                    "-cp", args.cp, "dev.hfwebhooks.Main", "serve",
                    "--dir", str(self.handlers), "--secret", run.SECRET, "--port", str(self.port),
                    "--data-dir", str(self.data), "--python", run.SYSTEM_PYTHON, "--async",
@@ -189,9 +196,29 @@ class Soak:
             "journal_mib": sum(f.stat().st_size for f in files) / 2**20,
             "journal_files": len(files), "rows": rows, "attempt_rows": attempts,
             "workers": workers, "sent": sent, "accepted": accepted,
+            "nmt": self.native_memory(pid),
             "load": Path("/proc/loadavg").read_text().split()[0]})
         print(" ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}"
-                       for k, v in self.samples[-1].items()), flush=True)
+                       for k, v in self.samples[-1].items() if k != "nmt"), flush=True)
+
+    def native_memory(self, pid):
+        """Committed MiB per Native Memory Tracking category (Java Heap, Code, Class, Thread, GC,
+        Compiler, ...) and their total; empty when jcmd cannot be read."""
+        jcmd = Path(self.args.java).with_name("jcmd")
+        try:
+            out = subprocess.run([str(jcmd), str(pid), "VM.native_memory", "summary"],
+                                 capture_output=True, text=True, timeout=30).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            return {}
+        found = {}
+        for line in out.splitlines():
+            total = re.match(r"Total: reserved=\d+KB, committed=(\d+)KB", line.strip())
+            category = re.match(r"-\s+(.+?) \(reserved=\d+KB, committed=(\d+)KB\)", line.strip())
+            if total:
+                found["Total"] = int(total.group(1)) / 1024
+            elif category:
+                found[category.group(1)] = int(category.group(2)) / 1024
+        return found
 
     def run(self):
         args = self.args
@@ -257,7 +284,7 @@ class Soak:
         seen, table = self.seen_ids(log), []
         attempts = {}  # id -> [(status, reached the handler)]
         for match in re.finditer(r"delivery=(\S+) attempt \d+ (\w+) in [^\n]*", log):
-            reached = "found no free Python worker" not in match.group(0)
+            reached = "no Python worker was free" not in match.group(0)
             attempts.setdefault(match.group(1), []).append((match.group(2), reached))
         for kind in KINDS:
             mine = {d: o for d, (k, o) in self.accepted.items() if k == kind}
@@ -294,6 +321,19 @@ def markdown(soak, table):
         out.append(f"| {minute} | {s['rss_mib']:.0f} | {s['tree_mib']:.0f} | {s['threads']} "
                    f"| {s['fds']} | {s['journal_mib']:.1f} ({s['journal_files']}) | {s['rows']} "
                    f"({s['attempt_rows']}) | {s['workers']} | {s['accepted']} | {s['load']} |")
+    # Where the server's memory is: NMT's committed MiB, and RSS beyond what the JVM tracks.
+    shown = ("Java Heap", "Code", "Class", "Metaspace", "Thread", "GC", "Compiler", "Internal",
+             "Other", "Symbol", "Arena Chunk", "Native Memory Tracking")
+    shown = [c for c in shown if any(c in s.get("nmt", {}) for s in soak.samples)]
+    out += ["", "| minute | RSS | NMT total | " + " | ".join(shown) + " | RSS beyond NMT |",
+            "| --- " * (len(shown) + 4) + "|"]
+    for s in soak.samples:
+        nmt = s.get("nmt") or {}
+        if "Total" not in nmt:
+            continue
+        cells = " | ".join(f"{nmt.get(c, 0):.1f}" for c in shown)
+        out.append(f"| {s['minute']} | {s['rss_mib']:.0f} | {nmt['Total']:.0f} | {cells} "
+                   f"| {s['rss_mib'] - nmt['Total']:.0f} |")
     out += ["", "| handler | accepted | seen | never seen | not recorded | wrong final status "
             "| seen more than once (retried) | attempts with no free worker "
             "| deliveries with an attempt stopped unseen | unexplained | attempts seen "
