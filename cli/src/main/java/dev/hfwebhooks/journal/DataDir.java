@@ -63,21 +63,33 @@ public final class DataDir {
    * without permission stops serve at start, rather than at its first delivery.
    */
   public static void checkWritable(Path dir) {
+    IOException e = cannotWrite(dir);
+    if (e != null) {
+      throw new JournalException(
+          "cannot write to the data dir %s (%s): serve records every delivery there; pass"
+                  .formatted(dir, reason(e))
+              + " --data-dir with a writable folder, or --no-journal to record nothing",
+          e);
+    }
+  }
+
+  /** Why a file cannot be made in {@code dir} (created when missing) now, or null when it can. */
+  public static @Nullable IOException cannotWrite(Path dir) {
     try {
       Files.createDirectories(dir);
       Path probe = Files.createTempFile(dir, ".write-check", ".tmp");
       Files.delete(probe);
+      return null;
     } catch (IOException e) {
-      String reason =
-          e instanceof FileSystemException fs && fs.getReason() != null
-              ? fs.getReason()
-              : e.getMessage();
-      throw new JournalException(
-          "cannot write to the data dir %s (%s): serve records every delivery there; pass"
-                  .formatted(dir, reason)
-              + " --data-dir with a writable folder, or --no-journal to record nothing",
-          e);
+      return e;
     }
+  }
+
+  /** What the system said, without the file name: "Read-only file system". */
+  public static String reason(IOException e) {
+    return e instanceof FileSystemException fs && fs.getReason() != null
+        ? fs.getReason()
+        : String.valueOf(e.getMessage());
   }
 
   /** The data dir held by one serve; closing lets another take it. */

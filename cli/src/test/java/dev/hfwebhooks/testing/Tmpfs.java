@@ -6,9 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A small tmpfs mounted for one test, to fill its disk or remove its folders while a server uses
@@ -26,7 +23,8 @@ public final class Tmpfs implements AutoCloseable {
     assumeTrue(
         "root".equals(System.getProperty("user.name")),
         "needs root to mount a tmpfs (the disk-fault tests run as root in CI)");
-    String failed = run("mount", "-t", "tmpfs", "-o", "size=" + megabytes + "m", "tmpfs", dir);
+    String failed =
+        Commands.run("mount", "-t", "tmpfs", "-o", "size=" + megabytes + "m", "tmpfs", dir);
     assumeTrue(failed == null, "cannot mount a tmpfs on " + dir + ": " + failed);
     return new Tmpfs(dir);
   }
@@ -54,24 +52,9 @@ public final class Tmpfs implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    String failed = run("umount", "-l", dir.toString());
+    String failed = Commands.run("umount", "-l", dir.toString());
     if (failed != null) {
       throw new IllegalStateException("cannot unmount " + dir + ": " + failed);
     }
-  }
-
-  /** Runs a command; returns null when it succeeded, else what it printed. */
-  private static String run(Object... command) throws Exception {
-    List<String> args = new ArrayList<>();
-    for (Object arg : command) {
-      args.add(arg.toString());
-    }
-    Process p = new ProcessBuilder(args).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (!p.waitFor(30, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      return "timed out";
-    }
-    return p.exitValue() == 0 ? null : out.strip();
   }
 }
