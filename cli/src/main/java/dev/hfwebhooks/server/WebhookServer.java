@@ -8,14 +8,10 @@ import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.handler.Outcome;
 import dev.hfwebhooks.journal.AttemptResult;
 import dev.hfwebhooks.journal.DeliveryQueue;
-import dev.hfwebhooks.journal.DeliveryRecord;
-import dev.hfwebhooks.journal.DeliverySummary;
 import dev.hfwebhooks.journal.HeldDeliveries;
 import dev.hfwebhooks.journal.Journal;
 import dev.hfwebhooks.journal.JournalException;
 import dev.hfwebhooks.journal.NewDelivery;
-import dev.hfwebhooks.journal.Query;
-import dev.hfwebhooks.journal.RecordedRun;
 import dev.hfwebhooks.payload.Json;
 import dev.hfwebhooks.payload.PayloadException;
 import dev.hfwebhooks.payload.PayloadParser;
@@ -25,12 +21,6 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -42,13 +32,10 @@ import java.util.function.Supplier;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
- * The HTTP side: {@code POST /webhooks/<name>} for each handler, the console (the landing page, its
- * assets, sample events and the journal's JSON endpoints) and a health check. Checks run in the
- * order that tells an unauthenticated caller the least: route, secret, then the body.
- *
- * <p>Who may read what: the landing page and the list of recent deliveries (time, handler, status,
- * duration) are public, as the landing page always was; a delivery's payload, headers and output,
- * and replaying it, take the webhook secret in {@code X-Webhook-Secret} when the server has one.
+ * The HTTP side: {@code POST /webhooks/<name>} for each handler, and the {@link Console}'s routes
+ * (the landing page, its assets, sample events, the journal's JSON endpoints, a health check).
+ * Checks run in the order that tells an unauthenticated caller the least: route, secret, then the
+ * body.
  *
  * <p>A delivery that passes them is recorded in the journal before its handler runs. Without a
  * queue the handler runs at once and its outcome is the answer; with one ({@code --async}) the
@@ -80,6 +67,7 @@ public final class WebhookServer implements AutoCloseable {
   private final Map<String, SecretCheck> handlerSecrets = new ConcurrentHashMap<>();
 
   private final InFlight inFlight = new InFlight();
+  private final Responder responder;
   private final Javalin app;
 
   /**
@@ -87,12 +75,6 @@ public final class WebhookServer implements AutoCloseable {
    * change while serving.
    */
   private volatile String publicUrl;
-
-  /** How many deliveries the landing page lists. */
-  static final int RECENT = 20;
-
-  /** The most {@code GET /api/deliveries} lists at once. */
-  static final int MAX_LIST = 200;
 
   private WebhookServer(
       ServerConfig config,
@@ -110,6 +92,18 @@ public final class WebhookServer implements AutoCloseable {
     this.queue = queue;
     this.log = log;
     this.secret = new SecretCheck(config.secret());
+    this.responder = new Responder(log);
+    Console console =
+        new Console(
+            config,
+            handlers,
+            journal,
+            queue,
+            log,
+            inFlight,
+            responder,
+            () -> publicUrl,
+            this::localUrl);
     this.app =
         Javalin.create(
             javalin -> {
@@ -124,14 +118,14 @@ public final class WebhookServer implements AutoCloseable {
                     server.setStopTimeout(5_000);
                     server.insertHandler(new GracefulHandler());
                   });
-              javalin.routes.get("/", this::landingPage);
-              javalin.routes.get("/console", this::console);
-              javalin.routes.get("/assets/{file}", this::asset);
-              javalin.routes.get("/samples/{file}", this::sample);
-              javalin.routes.get("/api/deliveries", api(this::deliveries));
-              javalin.routes.get("/api/deliveries/{id}", api(this::deliveryRecord));
-              javalin.routes.post("/api/deliveries/{id}/replay", api(this::replay));
-              javalin.routes.get("/healthz", this::health);
+              javalin.routes.get("/", console::landingPage);
+              javalin.routes.get("/console", console::console);
+              javalin.routes.get("/assets/{file}", console::asset);
+              javalin.routes.get("/samples/{file}", console::sample);
+              javalin.routes.get("/api/deliveries", console.api(console::deliveries));
+              javalin.routes.get("/api/deliveries/{id}", console.api(console::deliveryRecord));
+              javalin.routes.post("/api/deliveries/{id}/replay", console.api(console::replay));
+              javalin.routes.get("/healthz", console::health);
               // <name> takes slashes: a Python app may register a route such as a/b.
               javalin.routes.post("/webhooks/<name>", this::delivery);
               for (HandlerType method : OTHER_METHODS) {
@@ -218,7 +212,7 @@ public final class WebhookServer implements AutoCloseable {
       } catch (HttpError e) {
         refuse(ctx, name, start, e);
       } catch (RuntimeException e) {
-        refuse(ctx, name, start, internalError(e));
+        refuse(ctx, name, start, responder.internalError(e));
       } finally {
         inFlight.leave();
       }
@@ -229,16 +223,9 @@ public final class WebhookServer implements AutoCloseable {
 
   private void refuse(Context ctx, String name, long start, HttpError e) {
     log.info(
-        "POST /webhooks/%s %d %s (%s)".formatted(name, e.status(), millis(start), e.getMessage()));
-    respond(ctx, e);
-  }
-
-  /** A bug, not a bad request: logged whole, answered as a JSON 500 like any other error. */
-  private HttpError internalError(RuntimeException e) {
-    StringWriter trace = new StringWriter();
-    e.printStackTrace(new PrintWriter(trace));
-    log.info("internal error: " + trace.toString().stripTrailing());
-    return new HttpError(500, "Internal error: " + e);
+        "POST /webhooks/%s %d %s (%s)"
+            .formatted(name, e.status(), Responder.millis(start), e.getMessage()));
+    responder.respond(ctx, e);
   }
 
   private void deliver(Context ctx, Handler handler, long start) throws HttpError {
@@ -284,9 +271,9 @@ public final class WebhookServer implements AutoCloseable {
       queue.submit(id, flow.lane(handler, passed));
       log.info(
           "POST /webhooks/%s 202 %s delivery=%s (queued)"
-              .formatted(handler.name(), millis(start), id));
+              .formatted(handler.name(), Responder.millis(start), id));
       ctx.header(DELIVERY_ID_HEADER, id);
-      send(
+      responder.send(
           ctx,
           202,
           "application/json",
@@ -336,18 +323,18 @@ public final class WebhookServer implements AutoCloseable {
             .formatted(
                 handler.name(),
                 status,
-                millis(start),
+                Responder.millis(start),
                 id,
                 outcome.succeeded() ? "" : " (" + outcome.error() + ")"));
     ctx.header(DELIVERY_ID_HEADER, id);
     if (outcome.succeeded()) {
-      send(
+      responder.send(
           ctx,
           status,
           outcome.answer().json() ? "application/json" : "text/plain; charset=utf-8",
           outcome.answer().body());
     } else {
-      send(
+      responder.send(
           ctx,
           status,
           "application/json",
@@ -359,32 +346,9 @@ public final class WebhookServer implements AutoCloseable {
   private void answer(Context ctx, Handler handler, String id, long start, FlowControl.Ended e) {
     log.info(
         "POST /webhooks/%s %d %s delivery=%s (%s)"
-            .formatted(handler.name(), e.status(), millis(start), id, e.note()));
+            .formatted(handler.name(), e.status(), Responder.millis(start), id, e.note()));
     ctx.header(DELIVERY_ID_HEADER, id);
-    send(ctx, e.status(), "application/json", e.body());
-  }
-
-  /**
-   * Writes and completes the response now, where {@code ctx.result} would leave it to Javalin after
-   * the route returns. A delivery's answer must be sent before it stops counting as in flight:
-   * close() stops Jetty once nothing is in flight, and a stopping Jetty at once expires a
-   * connection idle for over a second (as one is after a long handler) and fails a write still
-   * pending (a slow client's), so an answer written after that was cut or lost.
-   */
-  private void send(Context ctx, int status, String contentType, String body) {
-    ctx.status(status).contentType(contentType);
-    try {
-      try (OutputStream out = ctx.outputStream()) {
-        out.write(body.getBytes(StandardCharsets.UTF_8));
-      }
-      // Javalin's stream closes only its compressor, when it compressed; Jetty keeps up to 8 KB
-      // of an answer until its own stream closes, which completes the response.
-      ctx.res().getOutputStream().close();
-    } catch (IOException e) {
-      log.info(
-          "warning: the answer to %s %s could not be sent: %s"
-              .formatted(ctx.method(), ctx.path(), e.getMessage()));
-    }
+    responder.send(ctx, e.status(), "application/json", e.body());
   }
 
   /** Records a delivery before anything runs; without a record, nothing runs (503). */
@@ -440,195 +404,7 @@ public final class WebhookServer implements AutoCloseable {
     if (error.status() == 405) {
       ctx.header("Allow", "POST");
     }
-    respond(ctx, error);
-  }
-
-  private void respond(Context ctx, HttpError error) {
-    send(ctx, error.status(), "application/json", error.json());
-  }
-
-  private void health(Context ctx) {
-    ctx.contentType("application/json")
-        .result(
-            Json.write(
-                Json.object()
-                    .put("status", inFlight.isDraining() ? "stopping" : "ok")
-                    .put("webhooks", handlers.all().size())
-                    .put("inFlight", inFlight.count())
-                    .put("queued", queue == null ? 0 : queue.pending())));
-  }
-
-  /** The user's own page when there is one ({@code --ui}, or index.html), else the console. */
-  private void landingPage(Context ctx) {
-    Path custom = customPage();
-    if (custom == null) {
-      console(ctx);
-      return;
-    }
-    try {
-      ctx.contentType("text/html; charset=utf-8").result(Files.readAllBytes(custom));
-    } catch (IOException e) {
-      respond(ctx, new HttpError(500, "Cannot read the page " + custom + ": " + e.getMessage()));
-    }
-  }
-
-  /**
-   * {@code --ui}, else {@code index.html} in the handlers folder, looked up on each request so that
-   * one added while serving shows at once (the scan never serves it as a handler).
-   */
-  private Path customPage() {
-    if (config.ui() != null) {
-      return config.ui();
-    }
-    Path index = handlers.scan().dir().resolve("index.html");
-    return Files.isRegularFile(index) ? index : null;
-  }
-
-  /**
-   * The built-in console, also at {@code /console} so that it stays reachable under a user page.
-   */
-  private void console(Context ctx) {
-    String base = publicUrl;
-    if (base == null) {
-      String host = ctx.header("Host");
-      base = host == null || host.isBlank() ? localUrl() : ctx.scheme() + "://" + host;
-    }
-    List<DeliverySummary> recent;
-    String journalProblem = null;
-    try {
-      recent = journal.list(Query.newest(RECENT));
-    } catch (JournalException e) {
-      recent = List.of();
-      journalProblem = e.getMessage();
-    }
-    // Everything the page loads comes from this server; the policy makes a mistake visible.
-    ctx.header(
-            "Content-Security-Policy",
-            "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self';"
-                + " img-src 'self' data:; form-action 'self'; base-uri 'none'")
-        .contentType("text/html; charset=utf-8")
-        .result(
-            LandingPage.render(
-                base,
-                config.hasSecret(),
-                handlers,
-                new LandingPage.Recent(journal.location(), queue != null, recent, journalProblem)));
-  }
-
-  private void asset(Context ctx) {
-    Assets.find(ctx.pathParam("file"))
-        .ifPresentOrElse(
-            asset ->
-                ctx.contentType(asset.contentType())
-                    .header("Cache-Control", "no-cache")
-                    .result(asset.bytes()),
-            () -> respond(ctx, new HttpError(404, "No such file.")));
-  }
-
-  private void sample(Context ctx) {
-    Samples.read(ctx.pathParam("file"))
-        .ifPresentOrElse(
-            bytes -> ctx.contentType("application/json").result(bytes),
-            () -> respond(ctx, new HttpError(404, "No such sample event.")));
-  }
-
-  /** A JSON endpoint's body, which answers an {@link HttpError} as its JSON. */
-  private interface ApiRoute {
-    void handle(Context ctx) throws HttpError;
-  }
-
-  private io.javalin.http.Handler api(ApiRoute route) {
-    return ctx -> {
-      try {
-        route.handle(ctx);
-      } catch (HttpError e) {
-        respond(ctx, e);
-      } catch (JournalException e) {
-        respond(ctx, new HttpError(503, "The journal cannot be read: " + e.getMessage()));
-      }
-    };
-  }
-
-  /** Public: time, handler, status and duration only. */
-  private void deliveries(Context ctx) throws HttpError {
-    int limit = RECENT;
-    String given = ctx.queryParam("limit");
-    if (given != null) {
-      try {
-        limit = Integer.parseInt(given.strip());
-      } catch (NumberFormatException e) {
-        limit = 0;
-      }
-      if (limit < 1 || limit > MAX_LIST) {
-        throw new HttpError(400, "limit must be a number from 1 to " + MAX_LIST + ".");
-      }
-    }
-    ctx.contentType("application/json")
-        .header("Cache-Control", "no-store")
-        .result(DeliveryJson.list(journal.list(Query.newest(limit))));
-  }
-
-  /** Private: the payload and the output, so the secret comes first. */
-  private void deliveryRecord(Context ctx) throws HttpError {
-    secret.check(ctx.header(SecretCheck.HEADER));
-    ctx.contentType("application/json")
-        .header("Cache-Control", "no-store")
-        .result(DeliveryJson.record(recorded(ctx.pathParam("id"))));
-  }
-
-  /** Runs a recorded delivery again as {@code hf-webhooks replay} does, and answers how it went. */
-  private void replay(Context ctx) throws HttpError {
-    secret.check(ctx.header(SecretCheck.HEADER));
-    DeliveryRecord record = recorded(ctx.pathParam("id"));
-    Handler handler =
-        handlers
-            .find(record.handler())
-            .orElseThrow(
-                () ->
-                    new HttpError(
-                        409,
-                        "No handler named \"%s\" on this server any more; delivery %s was for it."
-                            .formatted(record.handler(), record.id())));
-    if (!inFlight.enter()) {
-      throw new HttpError(503, "Server is shutting down; replay it in a moment.");
-    }
-    try {
-      long start = System.nanoTime();
-      RecordedRun.Replay replay =
-          RecordedRun.replay(
-              journal,
-              handler,
-              record,
-              config.timeout(),
-              number -> {},
-              line -> log.handlerLine(handler.name(), line));
-      log.info(
-          "POST /api/deliveries/%s/replay %s attempt=%d %s"
-              .formatted(
-                  record.id(), millis(start), replay.attempt(), replay.result().status().label()));
-      send(
-          ctx,
-          200,
-          "application/json",
-          DeliveryJson.replay(record.id(), record.summary().replayNote(), replay));
-    } catch (JournalException e) {
-      // Errors are answered here, while the replay still counts as in flight: see send().
-      respond(ctx, HttpError.of(e));
-    } catch (RuntimeException e) {
-      respond(ctx, internalError(e));
-    } finally {
-      inFlight.leave();
-    }
-  }
-
-  private DeliveryRecord recorded(String id) throws HttpError {
-    return journal
-        .find(id)
-        .orElseThrow(() -> new HttpError(404, "No delivery \"" + id + "\" in the journal."));
-  }
-
-  private static String millis(long startNanos) {
-    return (System.nanoTime() - startNanos) / 1_000_000 + " ms";
+    responder.respond(ctx, error);
   }
 
   /**
