@@ -2,7 +2,7 @@ package dev.hfwebhooks.testing;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.util.ArrayList;
+import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -108,32 +108,78 @@ public final class Generated {
     }
   }
 
-  /** Shorter texts: runs of characters taken out, the longest runs first. */
+  /**
+   * Shorter texts: runs of characters taken out, the longest runs first. Made as they are asked
+   * for: a list made whole holds length squared characters, gigabytes for a 300 KB input, and once
+   * ran a test JVM out of heap before the failure it was shrinking could be reported.
+   */
   public static List<String> shrinkText(String text) {
-    List<String> candidates = new ArrayList<>();
-    for (int size = text.length() / 2; size >= 1; size /= 2) {
-      for (int at = 0; at + size <= text.length(); at += size) {
-        candidates.add(text.substring(0, at) + text.substring(at + size));
+    Cuts cuts = new Cuts(text.length());
+    return new AbstractList<>() {
+      @Override
+      public String get(int index) {
+        int[] cut = cuts.cut(index);
+        return text.substring(0, cut[0]) + text.substring(cut[0] + cut[1]);
       }
-    }
-    if (!text.isEmpty()) {
-      candidates.add(text.substring(0, text.length() - 1));
-    }
-    return candidates;
+
+      @Override
+      public int size() {
+        return cuts.size;
+      }
+    };
   }
 
   /** Shorter byte arrays, as {@link #shrinkText} makes shorter texts. */
   public static List<byte[]> shrinkBytes(byte[] bytes) {
-    List<byte[]> candidates = new ArrayList<>();
-    for (int size = bytes.length / 2; size >= 1; size /= 2) {
-      for (int at = 0; at + size <= bytes.length; at += size) {
+    Cuts cuts = new Cuts(bytes.length);
+    return new AbstractList<>() {
+      @Override
+      public byte[] get(int index) {
+        int[] cut = cuts.cut(index);
+        int at = cut[0];
+        int size = cut[1];
         byte[] shorter = new byte[bytes.length - size];
         System.arraycopy(bytes, 0, shorter, 0, at);
         System.arraycopy(bytes, at + size, shorter, at, bytes.length - at - size);
-        candidates.add(shorter);
+        return shorter;
       }
+
+      @Override
+      public int size() {
+        return cuts.size;
+      }
+    };
+  }
+
+  /**
+   * The runs a shrink takes out of {@code length} items, by index: for each run size from half the
+   * length down to 1 (halving), every run of that size from the start; then the last item.
+   */
+  private static final class Cuts {
+    private final int length;
+    private final int size;
+
+    Cuts(int length) {
+      this.length = length;
+      int n = length > 0 ? 1 : 0;
+      for (int run = length / 2; run >= 1; run /= 2) {
+        n += length / run;
+      }
+      this.size = n;
     }
-    return candidates;
+
+    /** {start, run length} of cut {@code index}. */
+    int[] cut(int index) {
+      int left = index;
+      for (int run = length / 2; run >= 1; run /= 2) {
+        int count = length / run;
+        if (left < count) {
+          return new int[] {left * run, run};
+        }
+        left -= count;
+      }
+      return new int[] {length - 1, 1};
+    }
   }
 
   /** An input as a Java literal would write it, cut when long. */
