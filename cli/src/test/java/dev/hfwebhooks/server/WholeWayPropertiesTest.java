@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.hfwebhooks.handler.AnswerCap;
 import dev.hfwebhooks.payload.Json;
 import dev.hfwebhooks.payload.PayloadException;
 import dev.hfwebhooks.payload.PayloadParser;
@@ -227,6 +228,19 @@ class WholeWayPropertiesTest {
    * JSON allows, sometimes pretty-printed.
    */
   private static byte[] validBody(Random r) {
+    // The echo handlers answer the payload back, and an answer is cut at 1 MiB (AnswerCap, tested
+    // on its own); Python's json.dumps escapes every non-ASCII character and the server escapes
+    // that again, up to 3.5 times the body. A body whose echo could pass the cap is the cap's
+    // case, not this property's: another is generated in its place.
+    while (true) {
+      byte[] body = harderSample(r);
+      if (body.length <= AnswerCap.DEFAULT_MAX_BYTES / 4) {
+        return body;
+      }
+    }
+  }
+
+  private static byte[] harderSample(Random r) {
     ObjectNode tree = (ObjectNode) Gen.oneOf(r, SAMPLES).deepCopy();
     List<String> numbers = new ArrayList<>();
     for (int n = 1 + r.nextInt(4); n > 0; n--) {
