@@ -1,19 +1,18 @@
 package dev.hfwebhooks.command;
 
+import static dev.hfwebhooks.command.NoteServer.awaitTrue;
+import static dev.hfwebhooks.command.NoteServer.count;
+import static dev.hfwebhooks.command.NoteServer.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hfwebhooks.testing.Fixtures;
 import dev.hfwebhooks.testing.ServeProcess;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,31 +58,6 @@ class DataDirRemovedServeTest {
     // The next start makes a new journal, and records again.
     try (ServeProcess next = ServeProcess.start(Map.of(), options)) {
       assertThat(post(client, next).statusCode()).isEqualTo(200);
-    }
-  }
-
-  private static HttpResponse<String> post(HttpClient client, ServeProcess server)
-      throws Exception {
-    return client.send(
-        HttpRequest.newBuilder(URI.create(server.url() + "/webhooks/note"))
-            .POST(HttpRequest.BodyPublishers.ofByteArray(Fixtures.payload("repo-create.json")))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static long count(String text, String part) {
-    return text.lines().filter(line -> line.contains(part)).count();
-  }
-
-  interface Check {
-    boolean holds() throws Exception;
-  }
-
-  private static void awaitTrue(Check check, ServeProcess server) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!check.holds()) {
-      assertThat(System.nanoTime()).as(server.log()).isLessThan(deadline);
-      TimeUnit.MILLISECONDS.sleep(100);
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.hfwebhooks.command;
 
+import static dev.hfwebhooks.command.NoteServer.awaitTrue;
+import static dev.hfwebhooks.command.NoteServer.count;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,12 +16,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -111,21 +111,5 @@ class DiskFullServeTest {
       answered.put(r.headers().firstValue("X-Delivery-Id").orElseThrow(), padding);
     }
     return r;
-  }
-
-  private static long count(String text, String part) {
-    return text.lines().filter(line -> line.contains(part)).count();
-  }
-
-  interface Check {
-    boolean holds() throws Exception;
-  }
-
-  private static void awaitTrue(Check check, ServeProcess server) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!check.holds()) {
-      assertThat(System.nanoTime()).as(server.log()).isLessThan(deadline);
-      TimeUnit.MILLISECONDS.sleep(100);
-    }
   }
 }

@@ -1,5 +1,8 @@
 package dev.hfwebhooks.command;
 
+import static dev.hfwebhooks.command.NoteServer.awaitTrue;
+import static dev.hfwebhooks.command.NoteServer.count;
+import static dev.hfwebhooks.command.NoteServer.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hfwebhooks.command.CliTest.Run;
@@ -103,31 +106,6 @@ class ReadOnlyDataDirServeTest {
                   HttpResponse.BodyHandlers.ofString())
               .body();
       return (int) body.split("\"id\"", -1).length - 1;
-    }
-  }
-
-  private static HttpResponse<String> post(HttpClient client, ServeProcess server)
-      throws Exception {
-    return client.send(
-        HttpRequest.newBuilder(URI.create(server.url() + "/webhooks/note"))
-            .POST(HttpRequest.BodyPublishers.ofByteArray(Fixtures.payload("repo-create.json")))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static long count(String text, String part) {
-    return text.lines().filter(line -> line.contains(part)).count();
-  }
-
-  interface Check {
-    boolean holds() throws Exception;
-  }
-
-  private static void awaitTrue(Check check, ServeProcess server) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!check.holds()) {
-      assertThat(System.nanoTime()).as(server.log()).isLessThan(deadline);
-      TimeUnit.MILLISECONDS.sleep(100);
     }
   }
 }

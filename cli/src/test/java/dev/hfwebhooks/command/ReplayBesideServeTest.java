@@ -68,16 +68,7 @@ class ReplayBesideServeTest {
       Map<String, String> env, List<String> journal, JournalStore store) throws Exception {
     Path runs = work.resolve("runs.log");
     Path gate = work.resolve("gate");
-    // Runs until the test opens the gate: no sleep stands for "long enough".
-    Fixtures.write(
-        handlers,
-        "slow.sh",
-        """
-        #!/bin/sh
-        echo "$WEBHOOK_DELIVERY_ID" >> '%s'
-        while [ ! -e '%s' ]; do sleep 0.05; done
-        """
-            .formatted(runs, gate));
+    slowHandler(runs, gate);
     List<String> options = new ArrayList<>(List.of("--async", "--workers", "1"));
     options.addAll(List.of("--dir", handlers.toString()));
     if (journal.get(0).equals("--data-dir")) {
@@ -117,15 +108,7 @@ class ReplayBesideServeTest {
     Path data = work.resolve("data");
     Path runs = work.resolve("runs.log");
     Path gate = work.resolve("gate");
-    Fixtures.write(
-        handlers,
-        "slow.sh",
-        """
-        #!/bin/sh
-        echo "$WEBHOOK_DELIVERY_ID" >> '%s'
-        while [ ! -e '%s' ]; do sleep 0.05; done
-        """
-            .formatted(runs, gate));
+    slowHandler(runs, gate);
     List<String> journal = List.of("--data-dir", data.toString());
     String[] options = {"--async", "--dir", handlers.toString(), "--data-dir", data.toString()};
     String id;
@@ -149,6 +132,22 @@ class ReplayBesideServeTest {
       TimeUnit.SECONDS.sleep(1); // the time serve would take to run it again, were it to
       assertThat(Files.readAllLines(runs)).containsExactly(id, id);
     }
+  }
+
+  /**
+   * {@code slow}: notes each delivery id in {@code runs}, then runs until the test opens {@code
+   * gate}: no sleep stands for "long enough".
+   */
+  private void slowHandler(Path runs, Path gate) throws Exception {
+    Fixtures.write(
+        handlers,
+        "slow.sh",
+        """
+        #!/bin/sh
+        echo "$WEBHOOK_DELIVERY_ID" >> '%s'
+        while [ ! -e '%s' ]; do sleep 0.05; done
+        """
+            .formatted(runs, gate));
   }
 
   private static void awaitLines(Path file, int lines) throws Exception {
