@@ -19,8 +19,6 @@ import dev.hfwebhooks.payload.WebhookPayload;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -222,6 +220,7 @@ public final class WebhookServer implements AutoCloseable {
   }
 
   private void refuse(Context ctx, String name, long start, HttpError e) {
+    RequestBody.skipRest(ctx, config.maxBodyBytes());
     log.info(
         "POST /webhooks/%s %d %s (%s)"
             .formatted(name, e.status(), Responder.millis(start), e.getMessage()));
@@ -243,7 +242,7 @@ public final class WebhookServer implements AutoCloseable {
       throw new HttpError(503, "This webhook is not ready; send it again in a moment.");
     }
     check.check(given != null ? given : ctx.queryParam(SecretCheck.QUERY_PARAM));
-    byte[] body = readBody(ctx);
+    byte[] body = RequestBody.read(ctx, config.maxBodyBytes());
     WebhookPayload payload;
     try {
       payload = PayloadParser.parse(body);
@@ -363,26 +362,6 @@ public final class WebhookServer implements AutoCloseable {
     return recorded;
   }
 
-  /**
-   * Reads at most the limit plus one byte, so an oversized body costs no more than the limit even
-   * when it lies about (or omits) its Content-Length.
-   */
-  private byte[] readBody(Context ctx) throws HttpError {
-    long limit = config.maxBodyBytes();
-    if (ctx.req().getContentLengthLong() > limit) {
-      throw HttpError.tooLarge(limit);
-    }
-    try (InputStream in = ctx.req().getInputStream()) {
-      byte[] body = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
-      if (body.length > limit) {
-        throw HttpError.tooLarge(limit);
-      }
-      return body;
-    } catch (IOException e) {
-      throw new HttpError(400, "Body could not be read: " + e.getMessage());
-    }
-  }
-
   private static Map<String, String> headersWithoutSecret(Context ctx) {
     Map<String, String> headers = new LinkedHashMap<>();
     ctx.headerMap()
@@ -404,6 +383,7 @@ public final class WebhookServer implements AutoCloseable {
     if (error.status() == 405) {
       ctx.header("Allow", "POST");
     }
+    RequestBody.skipRest(ctx, config.maxBodyBytes());
     responder.respond(ctx, error);
   }
 

@@ -1,0 +1,57 @@
+package dev.hfwebhooks.server;
+
+import io.javalin.http.Context;
+import jakarta.servlet.ServletInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
+/** A webhook request's body, read within {@code --max-body}: whole, or skipped before a refusal. */
+final class RequestBody {
+  private RequestBody() {}
+
+  /**
+   * Reads at most the limit plus one byte, so an oversized body costs no more than the limit even
+   * when it lies about (or omits) its Content-Length.
+   */
+  static byte[] read(Context ctx, long limit) throws HttpError {
+    if (ctx.req().getContentLengthLong() > limit) {
+      throw HttpError.tooLarge(limit);
+    }
+    try (InputStream in = ctx.req().getInputStream()) {
+      byte[] body = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
+      if (body.length > limit) {
+        throw HttpError.tooLarge(limit);
+      }
+      return body;
+    } catch (IOException e) {
+      throw new HttpError(400, "Body could not be read: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Reads and drops what is left of the body before a refusal is sent. A refusal decided from the
+   * headers (wrong secret, unknown webhook) leaves the body unread, and Jetty then closes the
+   * connection at once: the client's RST can overtake the answer, so the sender sees a reset
+   * instead of the 403 that says what is wrong. At most the limit is read, as for a delivery; a
+   * body declared or found larger is left, and Jetty closes that connection as it should.
+   */
+  static void skipRest(Context ctx, long limit) {
+    if (ctx.req().getContentLengthLong() > limit) {
+      return;
+    }
+    try {
+      ServletInputStream in = ctx.req().getInputStream();
+      byte[] buffer = new byte[8192];
+      long left = limit + 1;
+      while (left > 0 && !in.isFinished()) {
+        int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+        if (n < 0) {
+          return;
+        }
+        left -= n;
+      }
+    } catch (IOException e) {
+      // The client went away or sent a broken body: the answer cannot reach it either way.
+    }
+  }
+}
