@@ -2,6 +2,7 @@ package dev.hfwebhooks.journal;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything the journal holds about one delivery.
@@ -18,8 +19,8 @@ public record DeliveryRecord(
     DeliverySummary summary,
     byte[] body,
     Map<String, String> headers,
-    String output,
-    String stderr,
+    @Nullable String output,
+    @Nullable String stderr,
     List<Attempt> attempts) {
 
   public DeliveryRecord {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The record of every accepted delivery and of each attempt to run it. Serve writes to it before a
@@ -60,9 +61,10 @@ public interface Journal extends AutoCloseable {
    * As {@link #finish(String, int, AttemptResult, Status)}, for an attempt whose delivery is to run
    * again ({@code next} queued) no sooner than {@code after} from now: a retry's back-off, which a
    * {@linkplain #shared() shared} journal keeps so that any server may run the retry. A journal one
-   * server keeps leaves the waiting to that server's queue.
+   * server keeps leaves the waiting to that server's queue. Without {@code after} (null), at once.
    */
-  default void finish(String id, int number, AttemptResult result, Status next, Duration after) {
+  default void finish(
+      String id, int number, AttemptResult result, Status next, @Nullable Duration after) {
     finish(id, number, result, next);
   }
 
@@ -103,7 +105,7 @@ public interface Journal extends AutoCloseable {
    * A delivery {@code @debounce} holds: when it runs unless a later one replaces it, and the one it
    * replaced, if any.
    */
-  record Held(Instant due, String superseded) {}
+  record Held(Instant due, @Nullable String superseded) {}
 
   /**
    * Records {@code delivery} as {@code debounced}, held until {@code wait} after it arrived, or

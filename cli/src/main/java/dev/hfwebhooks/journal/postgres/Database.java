@@ -6,6 +6,7 @@ import dev.hfwebhooks.journal.JournalException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /** The journal's database: a pool of connections, and transactions on them. */
 final class Database implements AutoCloseable {
@@ -19,6 +20,12 @@ final class Database implements AutoCloseable {
   @FunctionalInterface
   interface Work<T> {
     T run(Connection connection) throws SQLException;
+  }
+
+  /** SQL run for its effect only, as {@link Work} that has nothing to return. */
+  @FunctionalInterface
+  interface Step {
+    void run(Connection connection) throws SQLException;
   }
 
   final PostgresUrl url;
@@ -52,7 +59,7 @@ final class Database implements AutoCloseable {
     }
   }
 
-  private static HikariDataSource pool(PostgresUrl url, int connections, String init) {
+  private static HikariDataSource pool(PostgresUrl url, int connections, @Nullable String init) {
     HikariConfig config = new HikariConfig();
     config.setPoolName(init == null ? "hf-webhooks-journal" : "hf-webhooks-journal-lazy");
     config.setJdbcUrl(url.jdbcUrl());
@@ -78,6 +85,16 @@ final class Database implements AutoCloseable {
    */
   <T> T transaction(Work<T> work) {
     return transaction(true, work);
+  }
+
+  /** As {@link #transaction(Work)}, for work that returns nothing. */
+  void execute(Step step) {
+    transaction(
+        true,
+        c -> {
+          step.run(c);
+          return true;
+        });
   }
 
   /**

@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A server's hold on the deliveries it runs, kept alive by a heart-beat thread, which also removes
@@ -34,7 +35,10 @@ final class Leases implements AutoCloseable {
 
   private final Database db;
   private final String server;
-  private final Retention retention;
+
+  /** Null for {@code replay}, which leaves removing to serve. */
+  private final @Nullable Retention retention;
+
   private final ScheduledExecutorService beats;
   private final AtomicLong insertedSincePrune = new AtomicLong();
 
@@ -48,7 +52,7 @@ final class Leases implements AutoCloseable {
   private volatile long lastPrune = System.nanoTime();
 
   @SuppressWarnings("FutureReturnValueIgnored") // beat() catches its failures; close() stops it
-  Leases(Database db, String server, Retention retention) {
+  Leases(Database db, String server, @Nullable Retention retention) {
     this.db = db;
     this.server = server;
     this.retention = retention;
@@ -140,13 +144,13 @@ final class Leases implements AutoCloseable {
     }
     insertedSincePrune.set(0);
     lastPrune = System.nanoTime();
-    db.transaction(
+    db.execute(
         c -> {
           try (PreparedStatement lock =
                   c.prepareStatement("SELECT pg_try_advisory_xact_lock(" + PRUNE_LOCK + ")");
               ResultSet rs = lock.executeQuery()) {
             if (!rs.next() || !rs.getBoolean(1)) {
-              return null;
+              return; // another server prunes
             }
           }
           // By arrival order: the newest N are those from the N-th newest on.
@@ -167,7 +171,6 @@ final class Leases implements AutoCloseable {
             }
             p.executeUpdate();
           }
-          return null;
         });
   }
 
@@ -180,7 +183,7 @@ final class Leases implements AutoCloseable {
   public void close() {
     beats.shutdownNow();
     try {
-      db.transaction(
+      db.execute(
           c -> {
             try (PreparedStatement p =
                 c.prepareStatement(
@@ -189,7 +192,6 @@ final class Leases implements AutoCloseable {
               p.setString(1, server);
               p.executeUpdate();
             }
-            return null;
           });
     } catch (JournalException e) {
       // The database is away: the leases lapse by themselves.

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An attempt's life in the tables: taken, started, ended. Each step a server takes on every
@@ -205,7 +206,12 @@ final class PostgresAttempts {
 
   /** Whether there was such an attempt or delivery. */
   static boolean finish(
-      Connection c, String id, int number, AttemptResult result, Status next, Duration after)
+      Connection c,
+      String id,
+      int number,
+      AttemptResult result,
+      Status next,
+      @Nullable Duration after)
       throws SQLException {
     try (PreparedStatement p = c.prepareStatement(FINISH)) {
       p.setString(1, result.status().label());

@@ -2,6 +2,7 @@ package dev.hfwebhooks.journal.postgres;
 
 import dev.hfwebhooks.journal.JournalException;
 import java.sql.SQLException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One line for what went wrong with the journal's database, saying what to do: the URL, the
@@ -51,7 +52,7 @@ final class PostgresErrors {
     return new JournalException(what, e);
   }
 
-  private static SQLException sqlCause(Throwable e) {
+  private static @Nullable SQLException sqlCause(Throwable e) {
     SQLException found = null;
     for (Throwable t = e; t != null && t != t.getCause(); t = t.getCause()) {
       if (t instanceof SQLException sql) {
@@ -68,7 +69,7 @@ final class PostgresErrors {
     return String.valueOf(e.getMessage()).contains("timed out");
   }
 
-  private static String firstLine(String message) {
+  private static String firstLine(@Nullable String message) {
     if (message == null) {
       return "no reason given";
     }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The journal in a PostgreSQL database that several servers share. Each write is one transaction,
@@ -43,9 +44,10 @@ public final class PostgresJournal implements Journal {
   private final String server;
 
   /** Null when opened to read only: nothing is held then. */
-  private final Leases leases;
+  /** Null when opened to read only. */
+  private final @Nullable Leases leases;
 
-  private PostgresJournal(Database db, String server, Leases leases) {
+  private PostgresJournal(Database db, String server, @Nullable Leases leases) {
     this.db = db;
     this.server = server;
     this.leases = leases;
@@ -64,14 +66,11 @@ public final class PostgresJournal implements Journal {
     return open(url, null, 2);
   }
 
-  private static PostgresJournal open(PostgresUrl url, Retention retention, int connections) {
+  private static PostgresJournal open(
+      PostgresUrl url, @Nullable Retention retention, int connections) {
     Database db = Database.connect(url, connections);
     try {
-      db.transaction(
-          c -> {
-            PostgresSchema.ensure(c, url);
-            return null;
-          });
+      db.execute(c -> PostgresSchema.ensure(c, url));
       String server = serverName();
       Leases leases = new Leases(db, server, retention);
       // As the SQLite journal does at start: what is no longer kept goes before serving.
@@ -87,7 +86,7 @@ public final class PostgresJournal implements Journal {
   public static PostgresJournal openForReading(PostgresUrl url) {
     Database db = Database.connect(url, 2);
     try {
-      db.transaction(
+      db.execute(
           c -> {
             int version = PostgresSchema.exists(c) ? PostgresSchema.version(c) : 0;
             if (version == 0) {
@@ -101,7 +100,6 @@ public final class PostgresJournal implements Journal {
                           .formatted(url, version)
                       + " %d): upgrade this one".formatted(PostgresSchema.VERSION));
             }
-            return null;
           });
       return new PostgresJournal(db, serverName(), null);
     } catch (RuntimeException e) {
@@ -153,32 +151,36 @@ public final class PostgresJournal implements Journal {
 
   @Override
   public void enqueue(NewDelivery delivery) {
+    Leases mine = writable();
     durable(c -> PostgresRows.insert(c, delivery, Status.QUEUED));
-    leases.inserted();
-    leases.pruneIfDue();
+    mine.inserted();
+    mine.pruneIfDue();
   }
 
   @Override
   public int acceptRunning(NewDelivery delivery) {
+    Leases mine = writable();
     write(c -> PostgresAttempts.acceptRunning(c, delivery, server));
-    leases.running(delivery.id(), 1);
-    leases.inserted();
-    leases.pruneIfDue();
+    mine.running(delivery.id(), 1);
+    mine.inserted();
+    mine.pruneIfDue();
     return 1;
   }
 
   @Override
   public int start(String id, Trigger trigger) {
+    Leases mine = writable();
     int number = write(c -> PostgresAttempts.start(c, id, trigger, server));
     if (number < 0) {
       throw noDelivery(id);
     }
-    leases.running(id, number);
+    mine.running(id, number);
     return number;
   }
 
   @Override
   public Started startAndRead(String id, Trigger trigger) {
+    Leases mine = writable();
     // Not one statement: replay and sync deliveries come here, never the claim loop.
     Started started =
         transaction(
@@ -189,13 +191,14 @@ public final class PostgresJournal implements Journal {
               }
               return new Started(number, PostgresRows.findExact(c, id).orElseThrow());
             });
-    leases.running(id, started.number());
+    mine.running(id, started.number());
     return started;
   }
 
   /** See {@link PostgresRows#refuseIfBusy}; the row stays locked until the start is recorded. */
   @Override
   public int startReplay(String id) {
+    Leases mine = writable();
     int number =
         transaction(
             c -> {
@@ -204,14 +207,15 @@ public final class PostgresJournal implements Journal {
               }
               return PostgresAttempts.start(c, id, Trigger.REPLAY, server);
             });
-    leases.running(id, number);
+    mine.running(id, number);
     return number;
   }
 
   @Override
   public List<Started> claim(int max) {
+    Leases mine = writable();
     List<Started> claimed = write(c -> PostgresAttempts.claim(c, server, max));
-    claimed.forEach(s -> leases.running(s.delivery().id(), s.number()));
+    claimed.forEach(s -> mine.running(s.delivery().id(), s.number()));
     return claimed;
   }
 
@@ -221,7 +225,8 @@ public final class PostgresJournal implements Journal {
   }
 
   @Override
-  public void finish(String id, int number, AttemptResult result, Status next, Duration after) {
+  public void finish(
+      String id, int number, AttemptResult result, Status next, @Nullable Duration after) {
     try {
       if (!write(c -> PostgresAttempts.finish(c, id, number, result, next, after))) {
         throw noDelivery(id);
@@ -248,11 +253,11 @@ public final class PostgresJournal implements Journal {
 
   @Override
   public Held hold(NewDelivery delivery, String key, Duration wait, Duration max) {
-    writable();
+    Leases mine = writable();
     // Several statements under the key's advisory lock, durable: a 202 follows.
     Held held = db.transaction(true, c -> PostgresHolds.hold(c, delivery, key, wait, max));
-    leases.inserted();
-    leases.pruneIfDue();
+    mine.inserted();
+    mine.pruneIfDue();
     return held;
   }
 
@@ -280,12 +285,12 @@ public final class PostgresJournal implements Journal {
 
   /** The leases this server holds (tests beat by hand). */
   Leases leases() {
-    return leases;
+    return writable();
   }
 
   /** Removes what is no longer kept now, rather than at the next heart-beat (tests). */
   void prune() {
-    leases.prune();
+    writable().prune();
   }
 
   @Override
@@ -323,13 +328,15 @@ public final class PostgresJournal implements Journal {
     return db.transaction(false, work);
   }
 
-  private void writable() {
+  /** This server's leases, once sure that the journal may be written to. */
+  private Leases writable() {
     if (leases == null) {
       throw new IllegalStateException("journal opened for reading only");
     }
     if (db.isClosed()) {
       throw new JournalException("the journal " + db.url + " is closed");
     }
+    return leases;
   }
 
   private JournalException noDelivery(String id) {

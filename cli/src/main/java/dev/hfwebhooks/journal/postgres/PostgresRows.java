@@ -69,9 +69,13 @@ final class PostgresRows {
     return OffsetDateTime.ofInstant(instant.truncatedTo(ChronoUnit.MILLIS), ZoneOffset.UTC);
   }
 
+  /** A time that the row has by then (NOT NULL, or set in the state read). */
   static Instant instant(ResultSet rs, String column) throws SQLException {
     OffsetDateTime time = rs.getObject(column, OffsetDateTime.class);
-    return time == null ? null : time.toInstant();
+    if (time == null) {
+      throw new SQLException("the journal's row has no " + column);
+    }
+    return time.toInstant();
   }
 
   /** Binds exit_status, duration_ms and error from {@code at} on: null while running. */

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A journal's database as users write it, the way libpq and every PostgreSQL tool do: {@code
@@ -27,8 +28,8 @@ public record PostgresUrl(
     String host,
     int port,
     String database,
-    String user,
-    String password,
+    @Nullable String user,
+    @Nullable String password,
     Map<String, String> parameters) {
 
   private static final Pattern SCHEME =

@@ -4,6 +4,7 @@ import dev.hfwebhooks.journal.JournalException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import org.jspecify.annotations.Nullable;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
@@ -46,14 +47,14 @@ final class Errors {
   }
 
   /** What a write the writer thread failed with becomes for whoever waits for it. */
-  static RuntimeException failure(Path file, Throwable e) {
+  static JournalException failure(Path file, Throwable e) {
     return e instanceof SQLException sql
         ? translate(file, sql)
         : e instanceof JournalException journal ? journal : new JournalException(e.toString(), e);
   }
 
   /** The file is damaged ({@code why}, when known): SQLite found it so, or a value it holds. */
-  static JournalException damaged(Path file, String why, Exception e) {
+  static JournalException damaged(Path file, @Nullable String why, @Nullable Exception e) {
     return new JournalException(
         "the journal %s is damaged%s: move it away (a new one is made), or pass another --data-dir"
             .formatted(file, why == null ? "" : " (" + why + ")"),

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The journal's write-ahead log: the records serve writes on a delivery's own thread, in files
@@ -84,7 +85,7 @@ final class JournalLog implements AutoCloseable {
   // Under appendLock.
   private Segment current;
   private final List<Segment> full = new ArrayList<>();
-  private Segment spare;
+  private @Nullable Segment spare;
   private long total;
 
   /** All bytes appended up to here are on the disk (under syncLock). */

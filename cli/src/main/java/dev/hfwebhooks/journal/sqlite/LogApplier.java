@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Moves the write-ahead log's records into the database: a batch of the writer's, with its
@@ -41,7 +42,7 @@ final class LogApplier {
     // without it (damaged, cut short), the records after are not applied without those before.
     long expected = Math.max(appliedGeneration, 1);
     boolean ended = false;
-    for (Path path : JournalLog.files(file.getParent(), SqliteJournal.LOG_PREFIX)) {
+    for (Path path : JournalLog.files(SqliteJournal.folder(file), SqliteJournal.LOG_PREFIX)) {
       long generation = JournalLog.generation(path, SqliteJournal.LOG_PREFIX);
       next = Math.max(next, generation + 1);
       if (ended || generation == JournalLog.SPARE || generation != expected) {
@@ -75,8 +76,8 @@ final class LogApplier {
    * and finished there is one update. Returns where the last logged record ends, or null when there
    * was none.
    */
-  static JournalLog.Position apply(Statements sql, List<Entry> batch, List<Object> results)
-      throws SQLException {
+  static JournalLog.@Nullable Position apply(
+      Statements sql, List<Entry> batch, List<Object> results) throws SQLException {
     // What folds into what: only across logged records, as a waited-for write in between may read
     // or change the delivery.
     LogRecord.Started[] firstStart = new LogRecord.Started[batch.size()];
@@ -89,8 +90,8 @@ final class LogApplier {
         continue;
       }
       LogRecord record = logged.record();
-      Integer at = open.get(record.deliveryId());
-      LogRecord into = at == null ? null : ((Logged) batch.get(at)).record();
+      int at = open.getOrDefault(record.deliveryId(), -1);
+      LogRecord into = at < 0 ? null : ((Logged) batch.get(at)).record();
       if (record instanceof LogRecord.Received) {
         open.put(record.deliveryId(), i);
       } else if (record instanceof LogRecord.Started s) {
@@ -115,7 +116,7 @@ final class LogApplier {
         }
       }
     }
-    JournalLog.Position last = null;
+    JournalLog.@Nullable Position last = null;
     for (int i = 0; i < batch.size(); i++) {
       Entry entry = batch.get(i);
       if (entry instanceof Logged logged) {

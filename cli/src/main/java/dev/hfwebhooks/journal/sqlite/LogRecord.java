@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A write to the journal as its {@link JournalLog} holds it until the database has it: a delivery
@@ -40,7 +41,8 @@ sealed interface LogRecord {
    * {@code started} is the start of an attempt logged by a {@link Started} (null for the first
    * attempt of a synchronous delivery): it finds the attempt should its number have changed.
    */
-  record Finished(String id, int number, AttemptResult result, Status next, Instant started)
+  record Finished(
+      String id, int number, AttemptResult result, Status next, @Nullable Instant started)
       implements LogRecord {
     Finished(String id, int number, AttemptResult result, Status next) {
       this(id, number, result, next, null);
@@ -114,7 +116,7 @@ sealed interface LogRecord {
    * are not such a record: a damaged one whose CRC still held, or one a later version wrote.
    * Strict, so that such bytes are never applied as a record that merely looks odd.
    */
-  static LogRecord decodeOrNull(byte[] bytes) {
+  static @Nullable LogRecord decodeOrNull(byte[] bytes) {
     try {
       return decode(bytes);
     } catch (IOException | IllegalArgumentException e) {
@@ -177,7 +179,7 @@ sealed interface LogRecord {
   }
 
   /** A length (-1 for null) and UTF-8: no 64 KB limit, unlike {@code writeUTF}. */
-  private static void writeString(DataOutputStream out, String s) throws IOException {
+  private static void writeString(DataOutputStream out, @Nullable String s) throws IOException {
     if (s == null) {
       out.writeInt(-1);
       return;
@@ -187,7 +189,7 @@ sealed interface LogRecord {
     out.write(utf8);
   }
 
-  private static String readString(DataInputStream in) throws IOException {
+  private static @Nullable String readString(DataInputStream in) throws IOException {
     int length = in.readInt();
     if (length == -1) {
       return null;

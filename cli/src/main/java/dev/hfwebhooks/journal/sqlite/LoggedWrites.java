@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The writes a delivery makes on its way through serve (accepted, queued, started, finished), as
@@ -43,6 +44,11 @@ final class LoggedWrites {
     this.file = file;
     this.writer = writer;
     this.reader = reader;
+  }
+
+  /** Waits until the database has what the log holds so far: a read then sees its writes. */
+  void catchUp() {
+    writer.catchUp();
   }
 
   /** Logs a delivery as queued, and syncs the log: what {@code --async} acknowledges. */
@@ -98,12 +104,12 @@ final class LoggedWrites {
   private void awaitApplied(String id) {
     Logged pending = writer.unapplied(id);
     if (pending != null && queuedArrival(pending) == null && !writer.applied(pending)) {
-      writer.write(false, false, sql -> null); // the database has every write for it after this
+      writer.awaitAll(); // the database has every write for it after this
     }
   }
 
   /** The delivery {@code pending} holds when it is a delivery's arrival as queued, else null. */
-  private static NewDelivery queuedArrival(Logged pending) {
+  private static @Nullable NewDelivery queuedArrival(@Nullable Logged pending) {
     return pending != null
             && pending.record() instanceof LogRecord.Received received
             && !received.running()

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Removes the finished deliveries {@code --keep} no longer keeps, with their attempts; never a
@@ -14,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Pruner {
   /** What is kept; null keeps everything ({@code replay} leaves removing to serve). */
-  private final Retention retention;
+  private final @Nullable Retention retention;
 
   /** Deliveries inserted since the last prune (writer thread only). */
   private long insertedSincePrune;
@@ -22,7 +23,7 @@ final class Pruner {
   /** When the last prune by age ran (writer thread only). */
   private long lastAgePrune = System.nanoTime();
 
-  Pruner(Retention retention) {
+  Pruner(@Nullable Retention retention) {
     this.retention = retention;
   }
 

@@ -15,6 +15,8 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The SQL that writes a delivery's row and its attempts, run by the writer thread inside its
@@ -38,9 +40,9 @@ final class RowWrites {
   static void insert(
       Statements sql,
       NewDelivery d,
-      Trigger trigger,
-      Instant started,
-      LogRecord.Finished finished,
+      @Nullable Trigger trigger,
+      @Nullable Instant started,
+      LogRecord.@Nullable Finished finished,
       boolean batched)
       throws SQLException {
     AttemptResult result = finished == null ? null : finished.result();
@@ -62,7 +64,7 @@ final class RowWrites {
       insert.setNull(14, Types.INTEGER);
       insert.setString(15, null);
     } else {
-      insert.setLong(14, started.toEpochMilli());
+      insert.setLong(14, Objects.requireNonNull(started, "a started attempt").toEpochMilli());
       insert.setString(15, result == null ? Status.RUNNING.label() : result.status().label());
     }
     if (batched) {
@@ -90,8 +92,8 @@ final class RowWrites {
       String id,
       Trigger trigger,
       Instant started,
-      AttemptResult result,
-      Status next)
+      @Nullable AttemptResult result,
+      @Nullable Status next)
       throws SQLException {
     PreparedStatement find = sql.prepare("SELECT attempts FROM deliveries WHERE id = ?");
     find.setString(1, id);
@@ -120,7 +122,7 @@ final class RowWrites {
     update.setLong(3, started.toEpochMilli());
     update.setString(4, id);
     update.executeUpdate();
-    if (result != null) {
+    if (result != null && next != null) {
       finish(sql, id, number, null, result, next);
     }
     return number;
@@ -135,7 +137,12 @@ final class RowWrites {
    * attempt is the one that started then.
    */
   static boolean finish(
-      Statements sql, String id, int number, Instant started, AttemptResult result, Status next)
+      Statements sql,
+      String id,
+      int number,
+      @Nullable Instant started,
+      AttemptResult result,
+      Status next)
       throws SQLException {
     if (endLatest(sql, id, number, started, result, next)
         || endEarlier(sql, id, number, started, result)) {
@@ -151,7 +158,12 @@ final class RowWrites {
    * {@code started} (any time, for null).
    */
   private static boolean endLatest(
-      Statements sql, String id, int number, Instant started, AttemptResult result, Status next)
+      Statements sql,
+      String id,
+      int number,
+      @Nullable Instant started,
+      AttemptResult result,
+      Status next)
       throws SQLException {
     PreparedStatement delivery =
         sql.prepare(
@@ -171,7 +183,7 @@ final class RowWrites {
 
   /** As {@link #endLatest}, for an earlier attempt, which changes only its own row. */
   private static boolean endEarlier(
-      Statements sql, String id, int number, Instant started, AttemptResult result)
+      Statements sql, String id, int number, @Nullable Instant started, AttemptResult result)
       throws SQLException {
     PreparedStatement attempt =
         sql.prepare(
@@ -187,8 +199,8 @@ final class RowWrites {
   }
 
   /** Binds what {@link #endLatest} and {@link #endEarlier} add for the number and the start. */
-  private static void bindAttempt(PreparedStatement p, int at, int number, Instant started)
-      throws SQLException {
+  private static void bindAttempt(
+      PreparedStatement p, int at, int number, @Nullable Instant started) throws SQLException {
     if (number > 0) {
       p.setInt(at++, number);
     }
@@ -201,7 +213,7 @@ final class RowWrites {
    * Binds how an attempt ended to the columns exit_status, duration_ms and error, which both tables
    * keep in that order from {@code at} on: all null while it runs ({@code result} null).
    */
-  private static void bindEnd(PreparedStatement p, int at, AttemptResult result)
+  private static void bindEnd(PreparedStatement p, int at, @Nullable AttemptResult result)
       throws SQLException {
     if (result == null || result.exitStatus() == null) {
       p.setNull(at, Types.INTEGER);

@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.sqlite.SQLiteException;
 
 /**
@@ -64,13 +65,13 @@ public final class SqliteJournal implements Journal {
   private final Reader reader;
 
   /** Null when opened for reading only. */
-  private final Writer writer;
+  private final @Nullable Writer writer;
 
   /** Null unless opened for serve. */
-  private final LoggedWrites logged;
+  private final @Nullable LoggedWrites logged;
 
   /** Null when opened for reading only. */
-  private final Checkpointer checkpointer;
+  private final @Nullable Checkpointer checkpointer;
 
   /**
    * Opened by {@code replay} while a serve holds the data dir: what that serve has queued or
@@ -79,7 +80,11 @@ public final class SqliteJournal implements Journal {
   private boolean besideServe;
 
   private SqliteJournal(
-      Path file, Reader reader, Writer writer, LoggedWrites logged, Checkpointer checkpointer) {
+      Path file,
+      Reader reader,
+      @Nullable Writer writer,
+      @Nullable LoggedWrites logged,
+      @Nullable Checkpointer checkpointer) {
     this.file = file;
     this.reader = reader;
     this.writer = writer;
@@ -92,7 +97,7 @@ public final class SqliteJournal implements Journal {
    * removes what {@code retention} no longer keeps (nothing when it is null: {@code replay} leaves
    * that to serve). Each write is committed before it returns; a server may have the file open too.
    */
-  public static SqliteJournal open(Path file, Retention retention) {
+  public static SqliteJournal open(Path file, @Nullable Retention retention) {
     return open(file, retention, 0, line -> {});
   }
 
@@ -125,14 +130,10 @@ public final class SqliteJournal implements Journal {
   }
 
   /**
-   * As {@link #openForServe(Path, Retention)}, with log files of about {@code logFileSize}; without
-   * a log for 0, each write then a transaction of its own, as {@link #open} has them.
+   * As {@link #openForServe(Path, Retention, Consumer)}, with log files of about {@code
+   * logFileSize}; without a log for 0, each write then a transaction of its own, as {@link #open}
+   * has them.
    */
-  static SqliteJournal openForServe(Path file, Retention retention, int logFileSize) {
-    return open(file, retention, logFileSize, line -> {});
-  }
-
-  /** As {@link #openForServe(Path, Retention, int)}, with what serve's log would say. */
   static SqliteJournal openForServe(
       Path file, Retention retention, int logFileSize, Consumer<String> warnings) {
     return open(file, retention, logFileSize, warnings);
@@ -140,7 +141,7 @@ public final class SqliteJournal implements Journal {
 
   /** Opens with a log whose files move on past {@code logFileSize} bytes, or without one (0). */
   private static SqliteJournal open(
-      Path file, Retention retention, int logFileSize, Consumer<String> warnings) {
+      Path file, @Nullable Retention retention, int logFileSize, Consumer<String> warnings) {
     boolean withLog = logFileSize > 0;
     Pruner pruner = new Pruner(retention);
     Connection connection = null;
@@ -153,13 +154,13 @@ public final class SqliteJournal implements Journal {
       pruner.prune(connection);
       execute(connection, "COMMIT");
       execute(connection, "PRAGMA wal_autocheckpoint = 0"); // the Checkpointer does it
-      JournalLog log = null;
+      JournalLog log = null; // without one
       if (withLog) {
         // Committed (and synced: the connection is FULL as opened), so the old files can go.
-        for (Path old : JournalLog.files(file.getParent(), LOG_PREFIX)) {
+        for (Path old : JournalLog.files(folder(file), LOG_PREFIX)) {
           Files.delete(old);
         }
-        log = JournalLog.start(file.getParent(), LOG_PREFIX, generation, logFileSize);
+        log = JournalLog.start(folder(file), LOG_PREFIX, generation, logFileSize);
       }
       // Both connected before any thread starts, so that a failure here leaves none running.
       Reader reader = new Reader(file, new Statements(Schema.connect(file, false)));
@@ -186,8 +187,8 @@ public final class SqliteJournal implements Journal {
   /** Whether log files are beside the journal at {@code file}: a serve's, running or stopped. */
   public static boolean hasLog(Path file) {
     try {
-      return Files.isDirectory(file.getParent())
-          && !JournalLog.files(file.getParent(), LOG_PREFIX).isEmpty();
+      return Files.isDirectory(folder(file))
+          && !JournalLog.files(folder(file), LOG_PREFIX).isEmpty();
     } catch (IOException e) {
       return false; // and opening the journal says what is wrong with its folder
     }
@@ -207,7 +208,7 @@ public final class SqliteJournal implements Journal {
       Schema.createOrCheck(file, connection);
       LogApplier.recover(file, sql);
       execute(connection, "COMMIT");
-      for (Path old : JournalLog.files(file.getParent(), LOG_PREFIX)) {
+      for (Path old : JournalLog.files(folder(file), LOG_PREFIX)) {
         Files.delete(old);
       }
       sql.close();
@@ -246,6 +247,15 @@ public final class SqliteJournal implements Journal {
     }
   }
 
+  /** The folder the journal's file is in, where its log's files go too. */
+  static Path folder(Path file) {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent == null) {
+      throw new IllegalArgumentException("a journal is a file in a folder, not " + file);
+    }
+    return parent;
+  }
+
   @Override
   public String location() {
     return file.toString();
@@ -259,13 +269,7 @@ public final class SqliteJournal implements Journal {
       logged.enqueue(delivery);
       return;
     }
-    write(
-        true,
-        true,
-        sql -> {
-          RowWrites.insert(sql, delivery, null, null, null, false);
-          return null;
-        });
+    change(true, true, sql -> RowWrites.insert(sql, delivery, null, null, null, false));
   }
 
   @Override
@@ -362,14 +366,13 @@ public final class SqliteJournal implements Journal {
       logged.finish(id, number, result, next);
       return;
     }
-    write(
+    change(
         false,
         false,
         sql -> {
           if (!RowWrites.finish(sql, id, number, null, result, next)) {
             throw Errors.noDelivery(file, id);
           }
-          return null;
         });
   }
 
@@ -396,6 +399,11 @@ public final class SqliteJournal implements Journal {
     return writer.write(inserts, synced, work);
   }
 
+  /** As {@link #write}, for a change that returns nothing. */
+  private void change(boolean inserts, boolean synced, Statements.Step step) {
+    write(inserts, synced, step.work());
+  }
+
   // ---- reads ----
 
   @Override
@@ -415,7 +423,7 @@ public final class SqliteJournal implements Journal {
 
   private <T> T read(Statements.Work<T> work) {
     if (logged != null) {
-      writer.catchUp(); // read your writes: the database gets what the log holds so far
+      logged.catchUp(); // read your writes: the database gets what the log holds so far
     }
     return reader.read(work);
   }

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** A connection and its prepared statements, made once and reused (one thread at a time). */
 final class Statements {
@@ -14,6 +15,20 @@ final class Statements {
   @FunctionalInterface
   interface Work<T> {
     T run(Statements sql) throws SQLException;
+  }
+
+  /** SQL run for its effect only, as {@link Work} that has nothing to return. */
+  @FunctionalInterface
+  interface Step {
+    void run(Statements sql) throws SQLException;
+
+    /** As {@link Work}: its result (true) says only that it ran. */
+    default Work<Boolean> work() {
+      return sql -> {
+        run(sql);
+        return true;
+      };
+    }
   }
 
   final Connection connection;
@@ -68,7 +83,7 @@ final class Statements {
     }
   }
 
-  static void closeQuietly(Connection connection) {
+  static void closeQuietly(@Nullable Connection connection) {
     if (connection != null) {
       try {
         connection.close();

@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What goes wrong with the journal's disk while serving, each said once to the server's log: a full
@@ -28,12 +29,12 @@ final class Troubles {
   private volatile boolean gone;
 
   /** Why the data dir takes no writes any more, once the database's refusal made us look. */
-  private volatile String unwritable;
+  private volatile @Nullable String unwritable;
 
-  private volatile IOException unwritableCause;
+  private volatile @Nullable IOException unwritableCause;
 
   /** Why the database last refused a write (writer thread). */
-  private String refusal;
+  private @Nullable String refusal;
 
   /** Whether the stall was said (writer thread). */
   private boolean saidStalled;
@@ -83,7 +84,7 @@ final class Troubles {
     if (gone()) {
       return;
     }
-    IOException probe = DataDir.cannotWrite(file.getParent());
+    IOException probe = DataDir.cannotWrite(SqliteJournal.folder(file));
     if (probe == null
         || probe instanceof NoSuchFileException // removed: check() says so
         || DataDir.reason(probe).contains("No space left")) {

@@ -21,6 +21,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one thread all writes go through, committing them in batches: SQLite, which allows one writer
@@ -41,14 +42,17 @@ final class Writer {
   /** How long the writer waits before it tries again a logged write the database refused. */
   private static final Duration STALLED_RETRY = Duration.ofSeconds(1);
 
-  private static final Write STOP = new Write(sql -> null, false, false, new CompletableFuture<>());
+  /** A write that does nothing: waiting for it waits for every write handed over before. */
+  private static final Statements.Work<Boolean> NOTHING = sql -> true;
+
+  private static final Write STOP = new Write(NOTHING, false, false, new CompletableFuture<>());
 
   private final Path file;
   private final Statements sql;
   private final Pruner pruner;
 
   /** The write-ahead log, when opened for serve; null otherwise. */
-  private final JournalLog log;
+  private final @Nullable JournalLog log;
 
   private final BlockingQueue<Entry> writes = new LinkedBlockingQueue<>();
   private final Thread thread;
@@ -82,7 +86,12 @@ final class Writer {
   private boolean syncing = true;
 
   /** Starts the writer on {@code sql}'s connection, which it closes when it stops. */
-  Writer(Path file, Statements sql, Pruner pruner, JournalLog log, Consumer<String> warnings) {
+  Writer(
+      Path file,
+      Statements sql,
+      Pruner pruner,
+      @Nullable JournalLog log,
+      Consumer<String> warnings) {
     this.file = file;
     this.sql = sql;
     this.pruner = pruner;
@@ -141,14 +150,15 @@ final class Writer {
         throw troubles.refusal();
       }
       try {
-        log.append(
-            frame,
-            position -> {
-              end[0] = position;
-              Logged logged = new Logged(record, position, ++appended);
-              unapplied.put(record.deliveryId(), logged);
-              writes.add(logged);
-            });
+        log()
+            .append(
+                frame,
+                position -> {
+                  end[0] = position;
+                  Logged logged = new Logged(record, position, ++appended);
+                  unapplied.put(record.deliveryId(), logged);
+                  writes.add(logged);
+                });
       } catch (IOException e) {
         throw Errors.log(file, "write", e);
       }
@@ -159,14 +169,22 @@ final class Writer {
   /** Puts what the log holds up to {@code end} on the disk. */
   void sync(JournalLog.Position end) {
     try {
-      log.sync(end);
+      log().sync(end);
     } catch (IOException e) {
       throw Errors.log(file, "write", e);
     }
   }
 
+  /** The log, which only a journal opened for serve has: only serve's writes come here. */
+  private JournalLog log() {
+    if (log == null) {
+      throw new IllegalStateException("journal opened without a log");
+    }
+    return log;
+  }
+
   /** The latest logged write for delivery {@code id} that the database does not have, or null. */
-  Logged unapplied(String id) {
+  @Nullable Logged unapplied(String id) {
     return unapplied.get(id);
   }
 
@@ -178,8 +196,13 @@ final class Writer {
   /** Waits until the database has every write logged so far: read your writes. */
   void catchUp() {
     if (applied < appended) {
-      write(false, false, sql -> null);
+      awaitAll();
     }
+  }
+
+  /** Waits until the database has every write handed over so far, logged or not. */
+  void awaitAll() {
+    write(false, false, NOTHING);
   }
 
   private void loop() {
@@ -272,8 +295,8 @@ final class Writer {
           unapplied.remove(logged.record().deliveryId(), logged);
         }
       }
-      if (last != null) {
-        moveLogOn(releasesLog, last);
+      if (last != null && log != null) {
+        moveLogOn(log, releasesLog, last);
       }
       return;
     } catch (SQLException | RuntimeException e) {
@@ -296,8 +319,8 @@ final class Writer {
    * After a failure: the writes waited for from {@code from} on fail with it, and the logged ones
    * wait for the next try, in order.
    */
-  private void stall(List<Entry> batch, int from, Throwable e) {
-    RuntimeException why =
+  private void stall(List<Entry> batch, int from, @Nullable Throwable e) {
+    JournalException why =
         e == null
             ? new JournalException(
                 "the journal %s cannot take the deliveries its log holds yet".formatted(file))
@@ -318,7 +341,7 @@ final class Writer {
    * Lets go of the full log files the database now has all of (when this commit was synced for it),
    * and makes the next file ready before the one in use is full.
    */
-  private void moveLogOn(boolean releasesLog, JournalLog.Position last) {
+  private void moveLogOn(JournalLog log, boolean releasesLog, JournalLog.Position last) {
     try {
       if (releasesLog) {
         log.releaseBefore(last.generation());
@@ -355,7 +378,7 @@ final class Writer {
       Thread.currentThread().interrupt();
     }
     if (log != null) {
-      closeLog();
+      closeLog(log);
     }
     sql.close();
   }
@@ -364,7 +387,7 @@ final class Writer {
    * Deletes the log when the database has all of it, once that is on the disk (a checkpoint syncs
    * the WAL first); keeps it for the next start otherwise.
    */
-  private void closeLog() {
+  private void closeLog(JournalLog log) {
     boolean applyAll = stalled.isEmpty() && applied == appended;
     if (applyAll) {
       try {

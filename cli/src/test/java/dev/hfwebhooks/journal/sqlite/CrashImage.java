@@ -127,7 +127,8 @@ final class CrashImage {
     Files.createDirectories(image);
     List<Event> events = new ArrayList<>();
     Path file = live.resolve(SqliteJournal.FILE_NAME);
-    SqliteJournal journal = SqliteJournal.openForServe(file, Retention.DEFAULT, LOG_FILE_SIZE);
+    SqliteJournal journal =
+        SqliteJournal.openForServe(file, Retention.DEFAULT, LOG_FILE_SIZE, line -> {});
     try {
       for (int i = r.nextInt(25); i > 0; i--) {
         deliver(journal, r, events, true);

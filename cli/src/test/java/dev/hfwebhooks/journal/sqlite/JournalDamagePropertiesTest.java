@@ -183,7 +183,8 @@ class JournalDamagePropertiesTest {
       Damage damage, Path db, CrashImage image, int before, Map<String, Expected> expected) {
     SqliteJournal journal;
     try {
-      journal = SqliteJournal.openForServe(db, Retention.DEFAULT, CrashImage.LOG_FILE_SIZE);
+      journal =
+          SqliteJournal.openForServe(db, Retention.DEFAULT, CrashImage.LOG_FILE_SIZE, line -> {});
     } catch (JournalException e) {
       assertThat(damage.kind())
           .as("refused: %s", e.getMessage())

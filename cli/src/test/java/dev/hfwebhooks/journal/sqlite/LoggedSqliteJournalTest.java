@@ -243,7 +243,8 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
   void recycledLogFilesAreReadOnlyAsFarAsTheirOwnRecordsAfterACrash() throws Exception {
     List<String> ids = new ArrayList<>();
     Path crash;
-    try (SqliteJournal journal = SqliteJournal.openForServe(file(), Retention.DEFAULT, 16_384)) {
+    try (SqliteJournal journal =
+        SqliteJournal.openForServe(file(), Retention.DEFAULT, 16_384, line -> {})) {
       for (int i = 0; i < 200; i++) {
         NewDelivery d = arrived(i % 2 == 0 ? "deploy" : "notify");
         ids.add(d.id());
@@ -267,7 +268,8 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
   @Test
   void aSpareFileDeletedFromUnderTheLogIsReplacedByANewOne() throws Exception {
     List<String> ids = new ArrayList<>();
-    try (SqliteJournal journal = SqliteJournal.openForServe(file(), Retention.DEFAULT, 16_384)) {
+    try (SqliteJournal journal =
+        SqliteJournal.openForServe(file(), Retention.DEFAULT, 16_384, line -> {})) {
       for (int i = 0; i < 120; i++) {
         if (i == 60) {
           // Everything but the file in use (the newest): the spare goes too.
@@ -299,7 +301,8 @@ class LoggedSqliteJournalTest extends SqliteJournalTest {
   @Test
   void theLogMovesOnToNewFilesAndDeletesTheOnesTheDatabaseHas() throws Exception {
     List<String> ids = new ArrayList<>();
-    try (SqliteJournal journal = SqliteJournal.openForServe(file(), Retention.DEFAULT, 16_384)) {
+    try (SqliteJournal journal =
+        SqliteJournal.openForServe(file(), Retention.DEFAULT, 16_384, line -> {})) {
       for (int i = 0; i < 300; i++) {
         NewDelivery d = arrived("deploy");
         ids.add(d.id());

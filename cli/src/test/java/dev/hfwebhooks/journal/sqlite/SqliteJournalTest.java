@@ -38,7 +38,7 @@ class SqliteJournalTest extends JournalContract {
 
   @Override
   protected SqliteJournal openForServe(Retention retention) {
-    return SqliteJournal.openForServe(file(), retention, 0);
+    return SqliteJournal.openForServe(file(), retention, 0, line -> {});
   }
 
   @Override
