@@ -187,6 +187,9 @@ final class Worker {
     try {
       answer = current.answer().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
+      // The process ended, maybe before its log's last lines were read: they are what says why,
+      // so the log is read to its end before the delivery fails with it.
+      awaitLogClosed();
       throw (Died) e.getCause();
     }
     try {
@@ -203,6 +206,11 @@ final class Worker {
    */
   void kill(Duration grace) {
     ProcessTree.terminate(process, grace);
+    awaitLogClosed();
+  }
+
+  /** Waits a moment for the log of an ended process to be read to its end. */
+  private void awaitLogClosed() {
     try {
       logClosed.get(LOG_GRACE.toNanos(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
