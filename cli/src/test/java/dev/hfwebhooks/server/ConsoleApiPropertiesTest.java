@@ -9,6 +9,7 @@ import dev.hfwebhooks.testing.Fixtures;
 import dev.hfwebhooks.testing.Gen;
 import dev.hfwebhooks.testing.Generated;
 import dev.hfwebhooks.testing.ServerHarness;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -58,7 +59,7 @@ class ConsoleApiPropertiesTest {
         Generated.COSTLY_TRIES * 5,
         ConsoleApiPropertiesTest::id,
         Generated::shrinkText,
-        id -> foundOrRefused(id, get("/api/deliveries/" + path(id))));
+        id -> foundOrRefused(id, () -> get("/api/deliveries/" + path(id))));
   }
 
   @Test
@@ -67,11 +68,26 @@ class ConsoleApiPropertiesTest {
         Generated.COSTLY_TRIES * 5,
         ConsoleApiPropertiesTest::id,
         Generated::shrinkText,
-        id -> foundOrRefused(id, replay("/api/deliveries/" + path(id) + "/replay")));
+        id -> foundOrRefused(id, () -> replay("/api/deliveries/" + path(id) + "/replay")));
+  }
+
+  /** A request to make. */
+  private interface Request {
+    HttpResponse<String> send() throws Exception;
   }
 
   /** The property: 200 for the delivery the id names, else a 4xx with a reason. */
-  private static void foundOrRefused(String id, HttpResponse<String> answer) throws Exception {
+  private static void foundOrRefused(String id, Request request) throws Exception {
+    HttpResponse<String> answer;
+    try {
+      answer = request.send();
+    } catch (IOException e) {
+      // Past its 8 KiB, Jetty answers 414 and closes with the rest of the request line unread: the
+      // reset that follows can overtake the answer (Jetty's own test allows it, jetty#2237). Below
+      // that, a closed connection is a failure.
+      assertThat(path(id).length()).as("%s: %s", id, e).isGreaterThan(8000);
+      return;
+    }
     int status = answer.statusCode();
     // 414 and 431 are Jetty's, for a request line or headers over its 8 KiB: an HTML page.
     assertThat(status).as("%s: %s", id, answer.body()).isIn(200, 400, 404, 405, 414, 431);
