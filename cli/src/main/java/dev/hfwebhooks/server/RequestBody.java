@@ -29,20 +29,27 @@ final class RequestBody {
   }
 
   /**
-   * Reads and drops what is left of the body before a refusal is sent. A refusal decided from the
-   * headers (wrong secret, unknown webhook) leaves the body unread, and Jetty then closes the
-   * connection at once: the client's RST can overtake the answer, so the sender sees a reset
-   * instead of the 403 that says what is wrong. At most the limit is read, as for a delivery; a
-   * body declared or found larger is left, and Jetty closes that connection as it should.
+   * The most a refusal reads and drops of a body it did not need, as Tomcat's {@code
+   * maxSwallowSize} (2 MiB by default): a Hub payload over {@code --max-body} still gets its 413.
    */
-  static void skipRest(Context ctx, long limit) {
-    if (ctx.req().getContentLengthLong() > limit) {
+  static final long MAX_SKIPPED = 2 << 20;
+
+  /**
+   * Reads and drops what is left of the body before a refusal is sent. A refusal decided from the
+   * headers (wrong secret, unknown webhook, a body declared too large) leaves the body unread, and
+   * Jetty then closes the connection at once: the client's RST can overtake the answer, so the
+   * sender sees a reset instead of the 403 or 413 that says what is wrong. At most {@link
+   * #MAX_SKIPPED} is read; a body declared larger is left, and Jetty closes that connection as it
+   * should.
+   */
+  static void skipRest(Context ctx) {
+    if (ctx.req().getContentLengthLong() > MAX_SKIPPED) {
       return;
     }
     try {
       ServletInputStream in = ctx.req().getInputStream();
       byte[] buffer = new byte[8192];
-      long left = limit + 1;
+      long left = MAX_SKIPPED;
       while (left > 0 && !in.isFinished()) {
         int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
         if (n < 0) {

@@ -220,7 +220,7 @@ public final class WebhookServer implements AutoCloseable {
   }
 
   private void refuse(Context ctx, String name, long start, HttpError e) {
-    RequestBody.skipRest(ctx, config.maxBodyBytes());
+    RequestBody.skipRest(ctx);
     log.info(
         "POST /webhooks/%s %d %s (%s)"
             .formatted(name, e.status(), Responder.millis(start), e.getMessage()));
@@ -383,7 +383,7 @@ public final class WebhookServer implements AutoCloseable {
     if (error.status() == 405) {
       ctx.header("Allow", "POST");
     }
-    RequestBody.skipRest(ctx, config.maxBodyBytes());
+    RequestBody.skipRest(ctx);
     responder.respond(ctx, error);
   }
 
