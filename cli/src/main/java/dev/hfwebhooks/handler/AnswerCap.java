@@ -1,6 +1,7 @@
 package dev.hfwebhooks.handler;
 
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one cap on what a handler answers, whatever its kind: the Hub stores each answer, and a
@@ -31,11 +32,11 @@ public final class AnswerCap {
   }
 
   /** Whether {@code text} (null for none) fits the cap. */
-  public static boolean fits(String text) {
+  public static boolean fits(@Nullable String text) {
     return fits(text, maxBytes());
   }
 
-  private static boolean fits(String text, int max) {
+  private static boolean fits(@Nullable String text, int max) {
     // A char is at most 3 bytes in UTF-8 (a pair of surrogates, 4 for 2): short text needs no
     // encoding to know.
     return text == null

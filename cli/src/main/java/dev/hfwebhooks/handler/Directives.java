@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads what a handler declares in a comment among its first {@value #MAX_LINES} lines, in any
@@ -169,7 +170,7 @@ public final class Directives {
       return new Declared(
           file,
           Optional.empty(),
-          Optional.of(new Problem(file.path(), e.line, e.getMessage())),
+          Optional.of(new Problem(file.path(), e.line, e.what)),
           Flow.NONE,
           declaresFlow);
     }
@@ -197,14 +198,14 @@ public final class Directives {
     try {
       return parse.get();
     } catch (IllegalArgumentException e) {
-      throw new BadDirective(line, e.getMessage());
+      throw new BadDirective(line, String.valueOf(e.getMessage()));
     }
   }
 
   /**
    * The words of a comment line that starts with a directive keyword, or null for any other line.
    */
-  private static String commentText(String line) {
+  private static @Nullable String commentText(String line) {
     String text = line.strip();
     String marker = null;
     for (String m : List.of("//", "/*", "--", "#", "*")) {
@@ -299,9 +300,13 @@ public final class Directives {
   private static final class BadDirective extends RuntimeException {
     final int line;
 
+    /** The message, which {@link #getMessage()} cannot promise is not null. */
+    final String what;
+
     BadDirective(int line, String message) {
       super(message, null, false, false);
       this.line = line;
+      this.what = message;
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.hfwebhooks.handler;
 
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A webhook that will be served, as discovery found it (nothing loaded yet).
@@ -13,7 +14,7 @@ import java.nio.file.Path;
  *     Python), or null
  */
 public record HandlerFile(
-    String name, HandlerKind kind, Path path, String function, String problem) {
+    String name, HandlerKind kind, Path path, @Nullable String function, @Nullable String problem) {
   public HandlerFile(String name, HandlerKind kind, Path path) {
     this(name, kind, path, null, null);
   }

@@ -12,10 +12,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a handlers folder (or one handler file) holds: the webhooks its files serve, the files
@@ -29,7 +31,7 @@ import java.util.stream.Stream;
  */
 public record HandlerScan(
     Path dir,
-    Path only,
+    @Nullable Path only,
     Interpreter python,
     List<HandlerFile> handlers,
     List<Skipped> skipped,
@@ -106,7 +108,10 @@ public record HandlerScan(
 
   /** The handlers folder of {@code target}: itself, or the folder of a single handler file. */
   public static Path folderOf(Path target) {
-    return Files.isRegularFile(target) ? target.toAbsolutePath().getParent() : target;
+    // A file's absolute path always has a parent: only a root has none, and a root is a folder.
+    return Files.isRegularFile(target)
+        ? Objects.requireNonNull(target.toAbsolutePath().getParent())
+        : target;
   }
 
   /**
@@ -144,7 +149,8 @@ public record HandlerScan(
     return of(only != null ? only : dir, python);
   }
 
-  private static HandlerScan of(Path dir, Path only, List<Path> entries, Interpreter python) {
+  private static HandlerScan of(
+      Path dir, @Nullable Path only, List<Path> entries, Interpreter python) {
     Map<String, List<HandlerFile>> byName = new TreeMap<>();
     List<Skipped> skipped = new ArrayList<>();
     List<Path> pythonFiles = new ArrayList<>();
@@ -161,7 +167,9 @@ public record HandlerScan(
     }
     Map<Path, PythonScan.Result> parsed = PythonScan.of(python, pythonFiles);
     for (Path path : pythonFiles) {
-      for (HandlerFile file : pythonFiles(path, parsed.get(path), skipped)) {
+      // PythonScan.of answers for every file it is given.
+      PythonScan.Result result = Objects.requireNonNull(parsed.get(path));
+      for (HandlerFile file : pythonFiles(path, result, skipped)) {
         byName.computeIfAbsent(file.name(), n -> new ArrayList<>()).add(file);
       }
     }
@@ -229,7 +237,7 @@ public record HandlerScan(
   }
 
   /** Why {@code path} is not a handler, or null when it is one. */
-  private static String skipReason(Path path) {
+  private static @Nullable String skipReason(Path path) {
     String file = path.getFileName().toString();
     String ext = extension(file);
     if (file.startsWith(".")) {

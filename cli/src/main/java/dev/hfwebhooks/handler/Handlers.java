@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The runnable handlers of one folder, by name, and the runtimes behind them. With {@link #watch},
@@ -42,7 +43,7 @@ public final class Handlers implements AutoCloseable {
   private final Lanes lanes = new Lanes();
   private volatile Snapshot current;
   private volatile BiConsumer<String, String> loadLog = (name, line) -> {};
-  private WatchService watcher;
+  private @Nullable WatchService watcher;
 
   /** Whether the folder was found gone at the last rescan, so that it is said once. */
   private boolean folderGone;
@@ -123,7 +124,7 @@ public final class Handlers implements AutoCloseable {
    * {@code @concurrency} says; null when it runs without limit. Every way a delivery runs in one
    * server (as it arrives, queued, left by the last server) shares these lanes.
    */
-  public Lanes.Lane lane(String name, byte[] body) {
+  public Lanes.@Nullable Lane lane(String name, byte[] body) {
     if (declared(name).map(d -> d.flow().concurrency()).isEmpty()) {
       return null;
     }
@@ -140,7 +141,7 @@ public final class Handlers implements AutoCloseable {
   }
 
   /** As {@link #lane(String, byte[])}, with the payload read already. */
-  public Lanes.Lane lane(String name, JsonNode payload) {
+  public Lanes.@Nullable Lane lane(String name, JsonNode payload) {
     Concurrency concurrency = declared(name).map(d -> d.flow().concurrency()).orElse(null);
     return concurrency == null ? null : concurrency.lane(lanes, name, payload);
   }
@@ -288,7 +289,7 @@ public final class Handlers implements AutoCloseable {
   }
 
   /** Which folder {@code dir} names now (its inode), or null when it names none. */
-  private static Object identity(Path dir) {
+  private static @Nullable Object identity(Path dir) {
     try {
       BasicFileAttributes attributes = Files.readAttributes(dir, BasicFileAttributes.class);
       return attributes.isDirectory() ? attributes.fileKey() : null;

@@ -16,6 +16,7 @@ import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.proxy.ProxyExecutable;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs a {@code .js} script that defines {@code handle(payload, context)}, or an {@code .mjs}
@@ -73,7 +74,7 @@ final class JsHandler implements Handler {
   private final JsRuntime runtime;
   private final boolean module;
   private final Deque<Warm> idle = new ConcurrentLinkedDeque<>();
-  private volatile Code code;
+  private volatile @Nullable Code code;
   private volatile boolean closed;
   private volatile boolean watched;
   private volatile boolean stale = true;
@@ -94,7 +95,7 @@ final class JsHandler implements Handler {
 
   /** Whether {@code warm} was made from this very load of the file (not an equal later one). */
   @SuppressWarnings("ReferenceEquality") // each load is a new Code: identity tells loads apart
-  private static boolean madeFrom(Warm warm, Code code) {
+  private static boolean madeFrom(Warm warm, @Nullable Code code) {
     return warm.code() == code;
   }
 
@@ -102,7 +103,7 @@ final class JsHandler implements Handler {
   private record Warm(Code code, Context context, Value call, Value handle, Console console) {}
 
   /** What {@code done} reported. */
-  private record Settled(boolean ok, String text, String stack) {}
+  private record Settled(boolean ok, @Nullable String text, @Nullable String stack) {}
 
   /** The console of a pooled context, pointed at the current delivery's log. */
   private static final class Console extends OutputStream {
@@ -223,7 +224,7 @@ final class JsHandler implements Handler {
               JsRuntime.describeSyntaxError(file.path().getFileName().toString(), e), log.tail())
           : failure(e, log);
     } catch (MissingHandle e) {
-      return Outcome.failed(e.getMessage(), log.tail());
+      return Outcome.failed(e.what, log.tail());
     }
 
     AtomicReference<Settled> settled = new AtomicReference<>();
@@ -280,19 +281,24 @@ final class JsHandler implements Handler {
       }
       return Outcome.failed(file.name() + " failed: " + result.text(), log.tail());
     }
-    if (!AnswerCap.fits(result.text())) {
+    String text = result.text(); // null: handle returned undefined
+    if (text != null && !AnswerCap.fits(text)) {
       // Cut JSON is JSON no more: it is read as a process's cut answer is (as text, mostly).
-      String cut = AnswerCap.cut(result.text(), log);
+      String cut = AnswerCap.cut(text, log);
       return Outcome.succeeded(Outcome.Answer.of(cut, delivery.id()), log.tail()).withOutput(cut);
     }
-    return Outcome.succeeded(Outcome.Answer.ofJson(result.text(), delivery.id()), log.tail())
-        .withOutput(result.text());
+    return Outcome.succeeded(Outcome.Answer.ofJson(text, delivery.id()), log.tail())
+        .withOutput(text);
   }
 
   /** A file that evaluates but does not provide the function. */
   private static final class MissingHandle extends Exception {
+    /** The message, which {@link #getMessage()} cannot promise is not null. */
+    final String what;
+
     MissingHandle(String message) {
       super(message, null, false, false);
+      this.what = message;
     }
   }
 
@@ -331,7 +337,7 @@ final class JsHandler implements Handler {
     }
   }
 
-  private Value handleFunction(Context context, Value exported) {
+  private @Nullable Value handleFunction(Context context, Value exported) {
     Value handle;
     if (module) {
       Value fallback = exported.getMember("default");

@@ -4,6 +4,7 @@ import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,6 +20,7 @@ import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.SourceSection;
 import org.graalvm.polyglot.io.IOAccess;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The GraalVM JavaScript engine shared by every JS handler, started on first use so that commands
@@ -48,8 +50,8 @@ public final class JsRuntime implements AutoCloseable {
    */
   static final double BLAME_SHARE = 0.25;
 
-  private Engine engine;
-  private volatile ScheduledExecutorService watchdog;
+  private @Nullable Engine engine;
+  private volatile @Nullable ScheduledExecutorService watchdog;
   private final Map<Context, Run> running = new ConcurrentHashMap<>();
 
   /**
@@ -62,7 +64,7 @@ public final class JsRuntime implements AutoCloseable {
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
   }
 
-  private ScheduledFuture<?> guard;
+  private @Nullable ScheduledFuture<?> guard;
   private int lowHeapChecks;
 
   /** Why a run was cancelled from outside, for its outcome. */
@@ -75,7 +77,7 @@ public final class JsRuntime implements AutoCloseable {
   private static final class Run {
     final long thread;
     final long allocatedAtStart;
-    volatile Stop stop;
+    volatile @Nullable Stop stop;
 
     Run(long thread, long allocatedAtStart) {
       this.thread = thread;
@@ -179,10 +181,13 @@ public final class JsRuntime implements AutoCloseable {
    * {@code timeoutMillis} or when memory runs low. Returns null when it finished by itself, else
    * why it was stopped; a stopped context is closed and must not be used again.
    */
-  Stop run(Context context, long timeoutMillis, Runnable body) {
+  @Nullable Stop run(Context context, long timeoutMillis, Runnable body) {
     long thread = Thread.currentThread().threadId();
     Run run = new Run(thread, Jvm.THREADS.getThreadAllocatedBytes(thread));
     running.put(context, run);
+    // The context came from newContext, whose engine() started the watchdog.
+    ScheduledExecutorService watchdog =
+        Objects.requireNonNull(this.watchdog, "run() needs a context from newContext()");
     ScheduledFuture<?> timeout =
         watchdog.schedule(
             () -> cancel(context, run, Stop.TIMEOUT), timeoutMillis, TimeUnit.MILLISECONDS);

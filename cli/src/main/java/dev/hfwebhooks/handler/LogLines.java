@@ -27,9 +27,9 @@ public final class LogLines {
     this.sink = sink;
   }
 
-  /** {@code line} cut at {@value #MAX_LINE} characters, saying so (null stays null). */
+  /** {@code line} cut at {@value #MAX_LINE} characters, saying so. */
   static String cut(String line) {
-    if (line == null || line.length() <= MAX_LINE) {
+    if (line.length() <= MAX_LINE) {
       return line;
     }
     int end = Character.isHighSurrogate(line.charAt(MAX_LINE - 1)) ? MAX_LINE - 1 : MAX_LINE;

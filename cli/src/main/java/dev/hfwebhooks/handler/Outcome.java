@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hfwebhooks.payload.Json;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a delivery ended.
@@ -20,12 +21,12 @@ import java.util.List;
  */
 public record Outcome(
     Result result,
-    Answer answer,
-    String error,
+    @Nullable Answer answer,
+    @Nullable String error,
     List<String> log,
     Duration duration,
-    Integer exitStatus,
-    String output) {
+    @Nullable Integer exitStatus,
+    @Nullable String output) {
 
   /** The three ways a run ends, each with the HTTP status the server answers. */
   public enum Result {
@@ -50,7 +51,7 @@ public record Outcome(
      * Reads what a handler printed or returned. Nothing at all gives the documented default, {@code
      * {"status": "ok", "delivery": ID}}, so the Hub always gets a JSON answer.
      */
-    public static Answer of(String output, String deliveryId) {
+    public static Answer of(@Nullable String output, String deliveryId) {
       return output == null || output.isBlank() ? ok(deliveryId) : parse(output);
     }
 
@@ -58,7 +59,7 @@ public record Outcome(
      * JSON text known to be valid (JavaScript's {@code JSON.stringify} wrote it), or null for
      * {@code undefined}: taken as it is, without parsing it again.
      */
-    public static Answer ofJson(String json, String deliveryId) {
+    public static Answer ofJson(@Nullable String json, String deliveryId) {
       return json == null ? ok(deliveryId) : new Answer(json, true);
     }
 
@@ -76,7 +77,7 @@ public record Outcome(
   }
 
   public Outcome {
-    error = LogLines.cut(error);
+    error = error == null ? null : LogLines.cut(error);
     log = List.copyOf(log);
   }
 
@@ -111,12 +112,12 @@ public record Outcome(
   }
 
   /** The same outcome with what a process left: its exit status (null if none) and stdout. */
-  public Outcome withProcess(Integer exitStatus, String output) {
+  public Outcome withProcess(@Nullable Integer exitStatus, @Nullable String output) {
     return new Outcome(result, answer, error, log, duration, exitStatus, output);
   }
 
   /** The same outcome with what a handler returned or printed, kept for the journal. */
-  public Outcome withOutput(String output) {
+  public Outcome withOutput(@Nullable String output) {
     return new Outcome(result, answer, error, log, duration, exitStatus, output);
   }
 

@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs an executable (or a {@code .sh} file with {@code sh}) once per delivery: the body on stdin,
@@ -64,7 +66,9 @@ public final class ProcessHandler implements Handler {
 
     Process process;
     try {
-      process = supervisor.start(command, absolute.getParent(), environment);
+      // A file's absolute path always has a parent: only a root has none.
+      process =
+          supervisor.start(command, Objects.requireNonNull(absolute.getParent()), environment);
     } catch (IOException e) {
       return Outcome.failed("could not start " + file.path() + ": " + e.getMessage(), log.tail());
     }
@@ -130,7 +134,7 @@ public final class ProcessHandler implements Handler {
   }
 
   /** The exit status of a process that was made to stop, or null while it still hangs on. */
-  private static Integer exitOrNull(Process process) {
+  private static @Nullable Integer exitOrNull(Process process) {
     return process.isAlive() ? null : process.exitValue();
   }
 

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Parses a request body into a {@link WebhookPayload}, the way the Hub's v3 model defines it.
@@ -74,17 +75,20 @@ public final class PayloadParser {
     }
     WebhookPayload payload =
         new WebhookPayload(
-            top.object("event", true, PayloadParser::event),
-            top.object("repo", true, PayloadParser::repo),
-            top.object("webhook", true, PayloadParser::webhook),
+            required(top.object("event", true, PayloadParser::event)),
+            required(top.object("repo", true, PayloadParser::repo)),
+            required(top.object("webhook", true, PayloadParser::webhook)),
             top.object("discussion", false, PayloadParser::discussion),
             top.object("comment", false, PayloadParser::comment),
-            top.object("movedTo", false, f -> new MovedTo(f.string("name"), owner(f, "owner"))),
+            top.object(
+                "movedTo", false, f -> new MovedTo(required(f.string("name")), owner(f, "owner"))),
             top.list(
                 "updatedRefs",
                 f ->
                     new UpdatedRef(
-                        f.string("ref"), f.nullableString("oldSha"), f.nullableString("newSha"))),
+                        required(f.string("ref")),
+                        f.nullableString("oldSha"),
+                        f.nullableString("newSha"))),
             top.object("updatedConfig", false, f -> f.node));
     if (!top.problems.isEmpty()) {
       throw PayloadException.invalid(top.problems);
@@ -92,7 +96,19 @@ public final class PayloadParser {
     return payload;
   }
 
-  private static String where(JsonLocation at) {
+  /**
+   * A required value as its record holds it. It is null only where reading it added a problem, and
+   * then {@link #parse} throws before any record leaves the parser: a payload it returns never
+   * holds null there. The types cannot say "non-null once the problems are empty", so NullAway is
+   * told here, in this one place, rather than the records' required fields being declared
+   * {@code @Nullable} for every handler to check.
+   */
+  @SuppressWarnings("NullAway") // null only on a payload that parse() refuses; see above
+  private static <T> T required(@Nullable T value) {
+    return value;
+  }
+
+  private static String where(@Nullable JsonLocation at) {
     return at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
   }
 
@@ -102,7 +118,7 @@ public final class PayloadParser {
       f.problem("action", "must be one of create, delete, move, update, not \"" + action + "\"");
     }
     // Scopes grow narrower over time (repo.config.dois): any non-empty string is accepted.
-    return new Event(action, f.envString("scope"));
+    return new Event(required(action), required(f.envString("scope")));
   }
 
   private static Repo repo(Fields f) {
@@ -111,12 +127,12 @@ public final class PayloadParser {
       f.problem("type", "must be one of model, dataset, space, not \"" + type + "\"");
     }
     return new Repo(
-        f.string("id"),
+        required(f.string("id")),
         owner(f, "owner"),
-        f.envString("name"),
+        required(f.envString("name")),
         f.bool("private", true),
-        type,
-        f.object("url", true, u -> new Url(u.string("web"), u.optionalString("api"))),
+        required(type),
+        url(f),
         f.optionalString("headSha"),
         f.optionalString("subdomain"),
         f.stringList("tags"));
@@ -130,7 +146,7 @@ public final class PayloadParser {
     } else if (!(version.isIntegralNumber() && version.bigIntegerValue().equals(VERSION))) {
       f.problem("version", "must be 3, not " + version);
     }
-    return new Webhook(id, 3);
+    return new Webhook(required(id), 3);
   }
 
   private static Discussion discussion(Fields f) {
@@ -139,31 +155,36 @@ public final class PayloadParser {
       f.problem("status", "must be one of open, closed, draft, merged, not \"" + status + "\"");
     }
     return new Discussion(
-        f.string("id"),
+        required(f.string("id")),
         f.integer("num"),
         owner(f, "author"),
-        f.object("url", true, u -> new Url(u.string("web"), u.optionalString("api"))),
-        f.string("title"),
+        url(f),
+        required(f.string("title")),
         f.bool("isPullRequest", true),
-        status,
+        required(status),
         f.object(
             "changes",
             false,
-            c -> new Changes(c.string("base"), c.optionalString("mergeCommitId"))),
+            c -> new Changes(required(c.string("base")), c.optionalString("mergeCommitId"))),
         f.node.has("pinned") ? f.bool("pinned", false) : null);
   }
 
   private static Comment comment(Fields f) {
     return new Comment(
-        f.string("id"),
+        required(f.string("id")),
         owner(f, "author"),
         f.bool("hidden", true),
         f.optionalString("content"),
-        f.object("url", true, u -> new Url(u.string("web"), u.optionalString("api"))));
+        url(f));
   }
 
   private static Owner owner(Fields f, String name) {
-    return f.object(name, true, o -> new Owner(o.string("id")));
+    return required(f.object(name, true, o -> new Owner(required(o.string("id")))));
+  }
+
+  private static Url url(Fields f) {
+    return required(
+        f.object("url", true, u -> new Url(required(u.string("web")), u.optionalString("api"))));
   }
 
   private static String kind(JsonNode node) {
@@ -193,7 +214,7 @@ public final class PayloadParser {
     }
 
     /** A required string (problem when missing, null or not a string). */
-    String string(String name) {
+    @Nullable String string(String name) {
       JsonNode value = node.get(name);
       if (value == null || value.isNull()) {
         problem(name, "is required");
@@ -211,7 +232,7 @@ public final class PayloadParser {
      * WEBHOOK_EVENT_SCOPE}): a process environment cannot hold a NUL character, so a payload with
      * one could reach no process handler, and is refused here instead.
      */
-    String envString(String name) {
+    @Nullable String envString(String name) {
       String value = string(name);
       if (value != null && value.indexOf('\0') >= 0) {
         problem(name, "must not contain a NUL character (\\u0000)");
@@ -221,13 +242,13 @@ public final class PayloadParser {
     }
 
     /** An optional string: absent or null gives null. */
-    String optionalString(String name) {
+    @Nullable String optionalString(String name) {
       JsonNode value = node.get(name);
       return value == null || value.isNull() ? null : string(name);
     }
 
     /** A string that must be present but may be null (e.g. {@code oldSha} of a new ref). */
-    String nullableString(String name) {
+    @Nullable String nullableString(String name) {
       if (!node.has(name)) {
         problem(name, "is required (null allowed)");
         return null;
@@ -263,7 +284,7 @@ public final class PayloadParser {
       return value.intValue();
     }
 
-    <T> T object(String name, boolean required, Reader<T> reader) {
+    <T> @Nullable T object(String name, boolean required, Reader<T> reader) {
       JsonNode value = node.get(name);
       if (value == null || value.isNull()) {
         if (required) {
@@ -279,7 +300,7 @@ public final class PayloadParser {
     }
 
     /** An optional list of objects; null when absent. */
-    <T> List<T> list(String name, Reader<T> reader) {
+    <T> @Nullable List<T> list(String name, Reader<T> reader) {
       JsonNode value = node.get(name);
       if (value == null || value.isNull()) {
         return null;
@@ -301,7 +322,7 @@ public final class PayloadParser {
       return List.copyOf(items);
     }
 
-    List<String> stringList(String name) {
+    @Nullable List<String> stringList(String name) {
       JsonNode value = node.get(name);
       if (value == null || value.isNull()) {
         return null;

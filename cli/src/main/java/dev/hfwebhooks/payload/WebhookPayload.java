@@ -2,6 +2,7 @@ package dev.hfwebhooks.payload;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Hugging Face Hub webhook payload, version 3, as the Hub sends it.
@@ -13,11 +14,11 @@ public record WebhookPayload(
     Event event,
     Repo repo,
     Webhook webhook,
-    Discussion discussion,
-    Comment comment,
-    MovedTo movedTo,
-    List<UpdatedRef> updatedRefs,
-    JsonNode updatedConfig) {
+    @Nullable Discussion discussion,
+    @Nullable Comment comment,
+    @Nullable MovedTo movedTo,
+    @Nullable List<UpdatedRef> updatedRefs,
+    @Nullable JsonNode updatedConfig) {
 
   /**
    * What happened: {@code action} on {@code scope} (e.g. {@code update} on {@code repo.content}).
@@ -35,15 +36,15 @@ public record WebhookPayload(
       boolean isPrivate,
       String type,
       Url url,
-      String headSha,
-      String subdomain,
-      List<String> tags) {}
+      @Nullable String headSha,
+      @Nullable String subdomain,
+      @Nullable List<String> tags) {}
 
   /** The Hub's id of a user or organisation. */
   public record Owner(String id) {}
 
   /** A web address and, for most objects, the matching API address ({@code null} when absent). */
-  public record Url(String web, String api) {}
+  public record Url(String web, @Nullable String api) {}
 
   /** The webhook that fired; {@code version} is always 3. */
   public record Webhook(String id, int version) {}
@@ -57,18 +58,19 @@ public record WebhookPayload(
       String title,
       boolean isPullRequest,
       String status,
-      Changes changes,
-      Boolean pinned) {}
+      @Nullable Changes changes,
+      @Nullable Boolean pinned) {}
 
   /** For a pull request: the target branch and, once merged, the merge commit. */
-  public record Changes(String base, String mergeCommitId) {}
+  public record Changes(String base, @Nullable String mergeCommitId) {}
 
   /** A comment; {@code content} is absent when the comment is hidden. */
-  public record Comment(String id, Owner author, boolean hidden, String content, Url url) {}
+  public record Comment(
+      String id, Owner author, boolean hidden, @Nullable String content, Url url) {}
 
   /** Where a moved repository went. */
   public record MovedTo(String name, Owner owner) {}
 
   /** A git ref update; {@code oldSha} is null for a new ref, {@code newSha} for a deleted one. */
-  public record UpdatedRef(String ref, String oldSha, String newSha) {}
+  public record UpdatedRef(String ref, @Nullable String oldSha, @Nullable String newSha) {}
 }

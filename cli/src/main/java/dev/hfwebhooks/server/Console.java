@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The console's routes: the landing page (or the user's own), its assets and sample events, the
@@ -35,12 +36,12 @@ final class Console {
   private final ServerConfig config;
   private final Handlers handlers;
   private final Journal journal;
-  private final DeliveryQueue queue;
+  private final @Nullable DeliveryQueue queue;
   private final ServerLog log;
   private final SecretCheck secret;
   private final InFlight inFlight;
   private final Responder responder;
-  private final Supplier<String> publicUrl;
+  private final Supplier<@Nullable String> publicUrl;
   private final Supplier<String> localUrl;
 
   /**
@@ -51,11 +52,11 @@ final class Console {
       ServerConfig config,
       Handlers handlers,
       Journal journal,
-      DeliveryQueue queue,
+      @Nullable DeliveryQueue queue,
       ServerLog log,
       InFlight inFlight,
       Responder responder,
-      Supplier<String> publicUrl,
+      Supplier<@Nullable String> publicUrl,
       Supplier<String> localUrl) {
     this.config = config;
     this.handlers = handlers;
@@ -99,7 +100,7 @@ final class Console {
    * {@code --ui}, else {@code index.html} in the handlers folder, looked up on each request so that
    * one added while serving shows at once (the scan never serves it as a handler).
    */
-  private Path customPage() {
+  private @Nullable Path customPage() {
     if (config.ui() != null) {
       return config.ui();
     }

@@ -9,6 +9,7 @@ import dev.hfwebhooks.payload.Json;
 import java.nio.charset.StandardCharsets;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The journal as the console's JSON endpoints show it. The list line is public, so it holds no
@@ -54,7 +55,7 @@ final class DeliveryJson {
   }
 
   /** A replay's answer; {@code note} says why it ran although it had not (or null). */
-  static String replay(String id, String note, RecordedRun.Replay replay) {
+  static String replay(String id, @Nullable String note, RecordedRun.Replay replay) {
     return Json.write(
         Json.object()
             .put("delivery", id)

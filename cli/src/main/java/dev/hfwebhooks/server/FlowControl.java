@@ -1,6 +1,7 @@
 package dev.hfwebhooks.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hfwebhooks.flow.Concurrency;
 import dev.hfwebhooks.flow.Debounce;
 import dev.hfwebhooks.flow.Filter;
 import dev.hfwebhooks.flow.Flow;
@@ -17,7 +18,9 @@ import dev.hfwebhooks.journal.Status;
 import dev.hfwebhooks.payload.Json;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a handler file's flow control does to a delivery in serve before its handler runs: refuse it
@@ -44,14 +47,14 @@ final class FlowControl {
    * @param flow the flow of its handler as it was read
    * @param json the payload as JSON, when the flow needs it (else null)
    */
-  record Passed(Flow flow, JsonNode json) implements Step {}
+  record Passed(Flow flow, @Nullable JsonNode json) implements Step {}
 
   /** A turn that came, or the answer when none came in time. */
-  record Waited(Lanes.Turn turn, Ended ended) {}
+  record Waited(Lanes.@Nullable Turn turn, @Nullable Ended ended) {}
 
   private final Handlers handlers;
   private final Journal journal;
-  private final HeldDeliveries held;
+  private final @Nullable HeldDeliveries held;
   private final Duration timeout;
   private final ServerLog log;
   private final Refusals refusals;
@@ -59,7 +62,7 @@ final class FlowControl {
   FlowControl(
       Handlers handlers,
       Journal journal,
-      HeldDeliveries held,
+      @Nullable HeldDeliveries held,
       Duration timeout,
       ServerLog log,
       Refusals refusals) {
@@ -90,7 +93,10 @@ final class FlowControl {
       return new Ended(500, errorJson(error, arrived.id()), error);
     }
     Flow flow = declared.flow();
-    JsonNode json = flow.readsPayload() ? readTree(arrived.body()) : null;
+    if (!flow.readsPayload()) {
+      return new Passed(flow, null); // no filter, debounce or concurrency: nothing to read
+    }
+    JsonNode json = readTree(arrived.body());
     Optional<Filter> failed = flow.failed(json);
     if (failed.isPresent()) {
       String line = "@filter " + failed.get().text();
@@ -153,10 +159,14 @@ final class FlowControl {
   }
 
   /** The {@code @concurrency} lane of a delivery let through, or null when it has no limit. */
-  Lanes.Lane lane(Handler handler, Passed passed) {
-    return passed.flow().concurrency() == null
-        ? null
-        : passed.flow().concurrency().lane(handlers.lanes(), handler.name(), passed.json());
+  Lanes.@Nullable Lane lane(Handler handler, Passed passed) {
+    Concurrency concurrency = passed.flow().concurrency();
+    if (concurrency == null) {
+      return null;
+    }
+    // A flow with @concurrency reads the payload, so before() let it through with its JSON.
+    JsonNode json = Objects.requireNonNull(passed.json());
+    return concurrency.lane(handlers.lanes(), handler.name(), json);
   }
 
   /**
@@ -183,7 +193,8 @@ final class FlowControl {
             .formatted(
                 handler.name(),
                 timeout.toSeconds(),
-                passed.flow().concurrency().describe(),
+                // A lane comes from @concurrency (lane() above).
+                Objects.requireNonNull(passed.flow().concurrency()).describe(),
                 lane.limit(),
                 lane.describe());
     finishWithoutRunning(

@@ -5,19 +5,21 @@ import dev.hfwebhooks.journal.DeliveryBusy;
 import dev.hfwebhooks.journal.JournalException;
 import dev.hfwebhooks.payload.Json;
 import dev.hfwebhooks.payload.PayloadException;
+import org.jspecify.annotations.Nullable;
 
 /** A request refused before any handler ran: one status and a short JSON body. */
 final class HttpError extends Exception {
   private final int status;
   private final ObjectNode body;
 
-  private HttpError(int status, String message, ObjectNode body) {
+  /** {@code message} may be null only as an exception's message may ({@link #of}). */
+  private HttpError(int status, @Nullable String message, ObjectNode body) {
     super(message, null, false, false);
     this.status = status;
     this.body = body.put("error", message);
   }
 
-  HttpError(int status, String message) {
+  HttpError(int status, @Nullable String message) {
     this(status, message, Json.object());
   }
 

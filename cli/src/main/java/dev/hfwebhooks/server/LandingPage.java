@@ -9,6 +9,7 @@ import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.journal.DeliverySummary;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The console at {@code /}: this server's webhooks with the URLs to register and their state, how
@@ -29,7 +30,8 @@ final class LandingPage {
    * @param deliveries the newest first
    * @param problem why the journal could not be read, or null
    */
-  record Recent(String journal, boolean async, List<DeliverySummary> deliveries, String problem) {}
+  record Recent(
+      String journal, boolean async, List<DeliverySummary> deliveries, @Nullable String problem) {}
 
   static String render(String baseUrl, boolean hasSecret, Handlers handlers, Recent recent) {
     HandlerScan scan = handlers.scan();

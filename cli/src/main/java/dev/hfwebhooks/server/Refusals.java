@@ -5,6 +5,7 @@ import dev.hfwebhooks.journal.JournalException;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Deliveries the journal could not record: each gets a 503 that says why, and the log says so once
@@ -50,7 +51,7 @@ final class Refusals {
    * The system's words for why the disk refused ("No space left on device"), which tell the sender
    * it is not their delivery's fault; null when it was no disk error.
    */
-  private static String reason(Throwable e) {
+  private static @Nullable String reason(Throwable e) {
     for (Throwable cause = e; cause != null; cause = cause.getCause()) {
       if (cause instanceof FileSystemException fs && fs.getReason() != null) {
         return fs.getReason();

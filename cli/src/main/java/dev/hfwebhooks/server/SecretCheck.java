@@ -3,6 +3,7 @@ package dev.hfwebhooks.server;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks the webhook secret the Hub sends, in the {@code X-Webhook-Secret} header or the {@code
@@ -15,14 +16,14 @@ final class SecretCheck {
   static final String HEADER = "X-Webhook-Secret";
   static final String QUERY_PARAM = "secret";
 
-  private final byte[] expected;
+  private final byte @Nullable [] expected;
 
-  SecretCheck(String secret) {
+  SecretCheck(@Nullable String secret) {
     this.expected = secret == null ? null : sha256(secret);
   }
 
   /** Passes when no secret is configured, or when {@code given} matches it. */
-  void check(String given) throws HttpError {
+  void check(@Nullable String given) throws HttpError {
     if (expected == null) {
       return;
     }

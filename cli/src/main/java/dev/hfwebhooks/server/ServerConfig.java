@@ -2,6 +2,7 @@ package dev.hfwebhooks.server;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How the server runs.
@@ -18,15 +19,20 @@ import java.time.Duration;
 public record ServerConfig(
     String host,
     int port,
-    String secret,
+    @Nullable String secret,
     Duration timeout,
     long maxBodyBytes,
-    String publicUrl,
-    Path ui) {
+    @Nullable String publicUrl,
+    @Nullable Path ui) {
 
   /** A server with the default page. */
   public ServerConfig(
-      String host, int port, String secret, Duration timeout, long maxBodyBytes, String publicUrl) {
+      String host,
+      int port,
+      @Nullable String secret,
+      Duration timeout,
+      long maxBodyBytes,
+      @Nullable String publicUrl) {
     this(host, port, secret, timeout, maxBodyBytes, publicUrl, null);
   }
 
@@ -65,7 +71,7 @@ public record ServerConfig(
    * The public URL of a Hugging Face Space, from the {@code SPACE_HOST} variable the Space sets, or
    * null elsewhere.
    */
-  public static String spacePublicUrl(String spaceHost) {
+  public static @Nullable String spacePublicUrl(@Nullable String spaceHost) {
     return spaceHost == null || spaceHost.isBlank() ? null : "https://" + spaceHost.strip();
   }
 
@@ -77,7 +83,7 @@ public record ServerConfig(
   }
 
   /** A base URL without its trailing slash (routes start with one), or null for none. */
-  static String normalizedUrl(String url) {
+  static @Nullable String normalizedUrl(@Nullable String url) {
     if (url == null || url.isBlank()) {
       return null;
     }

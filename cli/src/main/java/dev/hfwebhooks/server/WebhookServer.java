@@ -25,9 +25,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The HTTP side: {@code POST /webhooks/<name>} for each handler, and the {@link Console}'s routes
@@ -56,7 +58,7 @@ public final class WebhookServer implements AutoCloseable {
   private final Handlers handlers;
   private final ServerLog log;
   private final Journal journal;
-  private final DeliveryQueue queue;
+  private final @Nullable DeliveryQueue queue;
   private final FlowControl flow;
   private final Refusals refusals;
   private final SecretCheck secret;
@@ -72,14 +74,14 @@ public final class WebhookServer implements AutoCloseable {
    * Starts as the configured one; a tunnel gives its URL only once the port is bound, so it may
    * change while serving.
    */
-  private volatile String publicUrl;
+  private volatile @Nullable String publicUrl;
 
   private WebhookServer(
       ServerConfig config,
       Handlers handlers,
       Journal journal,
-      DeliveryQueue queue,
-      HeldDeliveries held,
+      @Nullable DeliveryQueue queue,
+      @Nullable HeldDeliveries held,
       ServerLog log) {
     this.config = config;
     this.refusals = new Refusals(log);
@@ -143,7 +145,11 @@ public final class WebhookServer implements AutoCloseable {
    * and closes the server first.
    */
   public static WebhookServer start(
-      ServerConfig config, Handlers handlers, Journal journal, DeliveryQueue queue, ServerLog log) {
+      ServerConfig config,
+      Handlers handlers,
+      Journal journal,
+      @Nullable DeliveryQueue queue,
+      ServerLog log) {
     return start(config, handlers, journal, queue, null, log);
   }
 
@@ -156,8 +162,8 @@ public final class WebhookServer implements AutoCloseable {
       ServerConfig config,
       Handlers handlers,
       Journal journal,
-      DeliveryQueue queue,
-      HeldDeliveries held,
+      @Nullable DeliveryQueue queue,
+      @Nullable HeldDeliveries held,
       ServerLog log) {
     WebhookServer server = new WebhookServer(config, handlers, journal, queue, held, log);
     server.app.start();
@@ -187,7 +193,7 @@ public final class WebhookServer implements AutoCloseable {
   }
 
   /** The public base URL, or null while there is none. */
-  public String publicUrl() {
+  public @Nullable String publicUrl() {
     return publicUrl;
   }
 
@@ -327,11 +333,13 @@ public final class WebhookServer implements AutoCloseable {
                 outcome.succeeded() ? "" : " (" + outcome.error() + ")"));
     ctx.header(DELIVERY_ID_HEADER, id);
     if (outcome.succeeded()) {
+      // Outcome.succeeded(answer, log) is the one way to a success, and it takes an answer.
+      Outcome.Answer answer = Objects.requireNonNull(outcome.answer());
       responder.send(
           ctx,
           status,
-          outcome.answer().json() ? "application/json" : "text/plain; charset=utf-8",
-          outcome.answer().body());
+          answer.json() ? "application/json" : "text/plain; charset=utf-8",
+          answer.body());
     } else {
       responder.send(
           ctx,

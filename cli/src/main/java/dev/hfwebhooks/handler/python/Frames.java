@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The frames the server and a Python worker exchange (see hf_webhooks_worker.py): one ASCII line
@@ -36,7 +37,7 @@ final class Frames {
   }
 
   /** The next frame, or null at the end of the stream between frames. */
-  static Frame read(InputStream in) throws IOException {
+  static @Nullable Frame read(InputStream in) throws IOException {
     ByteArrayOutputStream header = new ByteArrayOutputStream(32);
     for (int b = in.read(); b != '\n'; b = in.read()) {
       if (b < 0) {

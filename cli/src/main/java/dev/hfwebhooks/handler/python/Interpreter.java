@@ -4,6 +4,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Python that runs {@code .py} handlers, chosen as a Python user expects: {@code --python
@@ -14,11 +15,12 @@ import java.util.Map;
  * @param executable the program, or null when none was found
  * @param problem why there is none, in words a user acts on, or null
  */
-public record Interpreter(Path executable, String problem) {
+public record Interpreter(@Nullable Path executable, @Nullable String problem) {
   /** The oldest Python the worker supports. */
   static final int MIN_MINOR = 9;
 
-  public static Interpreter locate(Path explicit, Path handlersDir, Map<String, String> env) {
+  public static Interpreter locate(
+      @Nullable Path explicit, Path handlersDir, Map<String, String> env) {
     if (explicit != null) {
       return Files.isExecutable(explicit) && !Files.isDirectory(explicit)
           ? found(explicit)

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One route of a Python file: the file's {@code handle}, or one function it registered the way
@@ -26,10 +27,10 @@ import java.util.concurrent.TimeoutException;
  */
 final class PythonHandler implements Handler {
   private final HandlerFile file;
-  private final WorkerPool pool;
+  private final @Nullable WorkerPool pool;
 
   /** {@code pool} is null for a route whose file cannot run ({@link HandlerFile#problem()}). */
-  PythonHandler(HandlerFile file, WorkerPool pool) {
+  PythonHandler(HandlerFile file, @Nullable WorkerPool pool) {
     this.file = file;
     this.pool = pool;
   }
@@ -40,7 +41,7 @@ final class PythonHandler implements Handler {
   }
 
   /** The route's key among the worker's: null for the file's own handle. */
-  private String routeKey() {
+  private @Nullable String routeKey() {
     return file.function() == null ? null : file.name();
   }
 
@@ -77,7 +78,8 @@ final class PythonHandler implements Handler {
   @Override
   public Outcome handle(Delivery delivery) {
     LogLines log = new LogLines(delivery.log());
-    if (file.problem() != null) {
+    WorkerPool pool = this.pool;
+    if (file.problem() != null || pool == null) { // no pool: the file has a problem
       return Outcome.failed(file.name() + " cannot run: " + file.problem(), log.tail());
     }
     // Waiting for a worker (all busy, or the one a timeout replaced still importing) is not
@@ -108,7 +110,7 @@ final class PythonHandler implements Handler {
     }
     Frame answer;
     try {
-      answer = worker.deliver(meta(delivery), delivery.body(), log, delivery.timeout());
+      answer = worker.deliver(meta(delivery, pool), delivery.body(), log, delivery.timeout());
     } catch (TimeoutException e) {
       pool.discard(worker);
       worker.kill(WorkerPool.STOP_GRACE);
@@ -131,7 +133,7 @@ final class PythonHandler implements Handler {
     }
     String text =
         answer.data().length == 0 ? null : new String(answer.data(), StandardCharsets.UTF_8);
-    if (!AnswerCap.fits(text)) {
+    if (text != null && !AnswerCap.fits(text)) {
       // Cut JSON is JSON no more: it is read as a process's cut answer is (as text, mostly).
       String cut = AnswerCap.cut(text, log);
       return Outcome.succeeded(Outcome.Answer.of(cut, delivery.id()), log.tail()).withOutput(cut);
@@ -147,7 +149,7 @@ final class PythonHandler implements Handler {
         log.tail());
   }
 
-  private ObjectNode meta(Delivery delivery) {
+  private ObjectNode meta(Delivery delivery, WorkerPool pool) {
     ObjectNode meta = Json.object().put("id", delivery.id()).put("rss", pool.tracksMemory());
     meta.put("route", routeKey());
     ObjectNode context = meta.putObject("context").put("handler", file.name());

@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Python handlers of one server: a pool of warm workers per {@code .py} file, shared by the
@@ -28,7 +29,7 @@ public final class PythonRuntime implements AutoCloseable {
   private final Map<Path, WorkerPool> pools = new ConcurrentHashMap<>();
   private volatile BiConsumer<String, String> log = (name, line) -> {};
   private volatile boolean warm;
-  private ScheduledExecutorService reaper;
+  private @Nullable ScheduledExecutorService reaper;
 
   public PythonRuntime(PythonSettings settings) {
     this.settings = settings;
@@ -39,9 +40,12 @@ public final class PythonRuntime implements AutoCloseable {
     this.log = log;
   }
 
-  /** The handler of one route; {@code python} runs the file's workers. */
-  public Handler handler(HandlerFile file, Path python) {
-    if (file.problem() != null) {
+  /**
+   * The handler of one route; {@code python} runs the file's workers. It is null when no Python was
+   * found, and the scan then gave every {@code .py} file that as its problem.
+   */
+  public Handler handler(HandlerFile file, @Nullable Path python) {
+    if (file.problem() != null || python == null) {
       return new PythonHandler(file, null);
     }
     WorkerPool pool =
@@ -111,7 +115,13 @@ public final class PythonRuntime implements AutoCloseable {
     Set<Path> gone =
         pools.keySet().stream().filter(p -> !modes.containsKey(p)).collect(Collectors.toSet());
     // Deliveries running on a file that is gone (or now broken) finish first.
-    gone.forEach(path -> pools.remove(path).retire());
+    gone.forEach(
+        path -> {
+          WorkerPool pool = pools.remove(path); // null if close() emptied the map meanwhile
+          if (pool != null) {
+            pool.retire();
+          }
+        });
     modes.forEach(
         (path, mode) -> {
           WorkerPool pool = pools.get(path);

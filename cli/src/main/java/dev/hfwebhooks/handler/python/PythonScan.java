@@ -11,8 +11,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What each {@code .py} file in a handlers folder is, told by parsing it with the chosen Python
@@ -41,8 +43,8 @@ public final class PythonScan {
    *
    * @param problem what keeps it from running (syntax error, a missing module, no Python), or null
    */
-  public record Result(Kind kind, List<Route> routes, String problem) {
-    static Result broken(String problem) {
+  public record Result(Kind kind, List<Route> routes, @Nullable String problem) {
+    static Result broken(@Nullable String problem) {
       return new Result(Kind.NONE, List.of(), problem);
     }
   }
@@ -55,10 +57,12 @@ public final class PythonScan {
     }
     String failure = python.problem();
     if (failure == null) {
+      // An Interpreter without a problem is one that was found (Interpreter.found).
+      Path executable = Objects.requireNonNull(python.executable());
       try {
-        failure = run(python, files, results);
+        failure = run(executable, files, results);
       } catch (IOException e) {
-        failure = "cannot run " + python.executable() + ": " + e.getMessage();
+        failure = "cannot run " + executable + ": " + e.getMessage();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         failure = "interrupted while reading the Python handlers";
@@ -71,10 +75,10 @@ public final class PythonScan {
   }
 
   /** Fills {@code results}; the reason when the Python cannot be used at all, else null. */
-  private static String run(Interpreter python, List<Path> files, Map<Path, Result> results)
+  private static @Nullable String run(Path python, List<Path> files, Map<Path, Result> results)
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
-    command.add(python.executable().toString());
+    command.add(python.toString());
     command.add(Scripts.scanner().toString());
     files.forEach(f -> command.add(f.toAbsolutePath().toString()));
     Process process = new ProcessBuilder(command).start();
@@ -83,7 +87,7 @@ public final class PythonScan {
     CompletableFuture<byte[]> err = drain(process.getErrorStream());
     if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
       process.destroyForcibly();
-      return python.executable() + " did not answer within " + TIMEOUT_SECONDS + " s";
+      return python + " did not answer within " + TIMEOUT_SECONDS + " s";
     }
     JsonNode report;
     try {
@@ -95,7 +99,7 @@ public final class PythonScan {
       String said = new String(err.join(), StandardCharsets.UTF_8).strip();
       return "%s is not a working Python 3.%d+ (exit %d%s)"
           .formatted(
-              python.executable(),
+              python,
               Interpreter.MIN_MINOR,
               process.exitValue(),
               said.isEmpty() ? "" : ": " + lastLine(said));
@@ -106,7 +110,7 @@ public final class PythonScan {
         || !parts[0].equals("3")
         || Integer.parseInt(parts[1].replaceAll("\\D.*", "")) < Interpreter.MIN_MINOR) {
       return "%s is Python %s; Python handlers need 3.%d or newer (pass another with --python)"
-          .formatted(python.executable(), version, Interpreter.MIN_MINOR);
+          .formatted(python, version, Interpreter.MIN_MINOR);
     }
     int index = 0;
     for (JsonNode file : report.path("files")) {

@@ -16,6 +16,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Python side of hf-webhooks (the worker, the scanner, the huggingface_hub stand-in), shipped
@@ -28,7 +29,7 @@ final class Scripts {
   private static final List<String> FILES =
       List.of(WORKER, SCANNER, "hf_webhooks_calls.py", "hf_webhooks_hub.py");
 
-  private static volatile Path dir;
+  private static volatile @Nullable Path dir;
 
   private Scripts() {}
 

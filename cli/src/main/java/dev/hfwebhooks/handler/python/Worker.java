@@ -17,12 +17,14 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One Python process that imported one handler file and runs its deliveries one at a time.
@@ -51,7 +53,7 @@ final class Worker {
   private final Events events;
   private final CompletableFuture<Ready> ready = new CompletableFuture<>();
   private final CompletableFuture<Void> logClosed = new CompletableFuture<>();
-  private volatile Call call;
+  private volatile @Nullable Call call;
 
   /** Whether the log has passed what the import wrote (which belongs to no delivery). */
   private volatile boolean imported;
@@ -76,10 +78,10 @@ final class Worker {
    * The worker imported its file: the routes it serves, by name (null: the file's own {@code
    * handle}).
    */
-  record Ready(Map<String, Route> routes) {}
+  record Ready(Map<@Nullable String, Route> routes) {}
 
   /** A route of the imported file: the secret its code sets, and why it cannot be called. */
-  record Route(String secret, String problem) {}
+  record Route(@Nullable String secret, @Nullable String problem) {}
 
   /** The import failed: the error in one line, and its traceback. */
   static final class ImportFailed extends Exception {
@@ -146,7 +148,8 @@ final class Worker {
                     absolute.toString(),
                     mode,
                     token),
-                absolute.getParent(),
+                // A file's absolute path always has a parent: only a root has none.
+                Objects.requireNonNull(absolute.getParent()),
                 env);
     Worker worker = new Worker(process, token, generation, outsideLog, events);
     // Platform threads: a virtual thread blocked reading a pipe holds one of the few carrier
@@ -241,7 +244,7 @@ final class Worker {
   }
 
   /** The exit status once the process has ended, or null while it still runs. */
-  Integer exitStatus() {
+  @Nullable Integer exitStatus() {
     try {
       return process.waitFor(LOG_GRACE.toMillis(), TimeUnit.MILLISECONDS)
           ? process.exitValue()
@@ -315,7 +318,7 @@ final class Worker {
   }
 
   private static Ready ready(JsonNode meta) {
-    Map<String, Route> routes = new HashMap<>();
+    Map<@Nullable String, Route> routes = new HashMap<>();
     for (JsonNode route : meta.path("routes")) {
       routes.put(
           textOrNull(route.path("name")),
@@ -324,7 +327,7 @@ final class Worker {
     return new Ready(routes);
   }
 
-  private static String textOrNull(JsonNode node) {
+  private static @Nullable String textOrNull(JsonNode node) {
     return node.isTextual() ? node.asText() : null;
   }
 

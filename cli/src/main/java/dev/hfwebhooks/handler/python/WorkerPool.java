@@ -15,6 +15,7 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -23,6 +24,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The warm workers of one Python handler file. The pool grows, one import at a time, while
@@ -56,8 +58,8 @@ final class WorkerPool implements Worker.Events {
   private long generation;
   private String mode;
   private byte[] content;
-  private Ready lastReady;
-  private Failure failure;
+  private @Nullable Ready lastReady;
+  private @Nullable Failure failure;
   private boolean warm;
   private boolean closed;
 
@@ -142,7 +144,7 @@ final class WorkerPool implements Worker.Events {
   }
 
   /** A worker, preferably one not waiting for its replacement. */
-  private Worker takeIdle() {
+  private @Nullable Worker takeIdle() {
     Worker fallback = null;
     for (Worker worker : idle) {
       if (!worker.retiring) {
@@ -439,7 +441,9 @@ final class WorkerPool implements Worker.Events {
         traceback = failed.traceback;
       } else {
         List<String> tail = importLog.tail();
-        error = e.getCause().getMessage() + " while importing " + file.getFileName();
+        // get() always says why: an ExecutionException of a future has the future's error.
+        Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
+        error = cause.getMessage() + " while importing " + file.getFileName();
         traceback = String.join("\n", tail.subList(Math.max(0, tail.size() - 5), tail.size()));
       }
     } catch (InterruptedException e) {
@@ -452,7 +456,8 @@ final class WorkerPool implements Worker.Events {
       if (gen == generation) {
         starting--;
       }
-      if (ready != null && !closed && gen == generation) {
+      // worker is never null once ready is set: it is checked for NullAway, which cannot tell.
+      if (ready != null && worker != null && !closed && gen == generation) {
         live.add(worker);
         idle.addFirst(worker);
         lastReady = ready;
@@ -472,7 +477,9 @@ final class WorkerPool implements Worker.Events {
                 : failure.backoff().multipliedBy(2).compareTo(MAX_BACKOFF) > 0
                     ? MAX_BACKOFF
                     : failure.backoff().multipliedBy(2);
-        failure = new Failure(error, traceback, System.nanoTime() + backoff.toNanos(), backoff);
+        // Not ready: each way here (the catches above) said why.
+        String why = Objects.requireNonNull(error);
+        failure = new Failure(why, traceback, System.nanoTime() + backoff.toNanos(), backoff);
         log.accept(
             "error: %s: %s (trying again in %d s, or when the file changes)"
                 .formatted(file.getFileName(), error, backoff.toSeconds()));
