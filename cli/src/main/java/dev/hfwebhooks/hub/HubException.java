@@ -1,5 +1,7 @@
 package dev.hfwebhooks.hub;
 
+import org.jspecify.annotations.Nullable;
+
 /** A call to the Hub that failed, with one line that says what to do about it. */
 public final class HubException extends Exception {
 
@@ -48,7 +50,7 @@ public final class HubException extends Exception {
     this(kind, message, null);
   }
 
-  public HubException(Kind kind, String message, Throwable cause) {
+  public HubException(Kind kind, String message, @Nullable Throwable cause) {
     super(message, cause);
     this.kind = kind;
   }
