@@ -45,6 +45,7 @@ public final class HubException extends Exception {
   }
 
   private final Kind kind;
+  private final String message;
 
   public HubException(Kind kind, String message) {
     this(kind, message, null);
@@ -53,6 +54,13 @@ public final class HubException extends Exception {
   public HubException(Kind kind, String message, @Nullable Throwable cause) {
     super(message, cause);
     this.kind = kind;
+    this.message = message;
+  }
+
+  /** The one line; never null, where {@link Throwable#getMessage} may be. */
+  @Override
+  public String getMessage() {
+    return message;
   }
 
   public Kind kind() {
