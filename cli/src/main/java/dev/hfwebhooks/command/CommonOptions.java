@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -27,7 +28,7 @@ final class CommonOptions {
       description =
           "The Python that runs .py handlers (default: $VIRTUAL_ENV's, else .venv in the"
               + " handlers folder, else python3 on the PATH).")
-  Path python;
+  @Nullable Path python;
 
   @Spec(Spec.Target.MIXEE)
   CommandSpec mixee;

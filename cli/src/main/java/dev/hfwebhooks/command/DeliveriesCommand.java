@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,7 +35,7 @@ final class DeliveriesCommand implements Callable<Integer> {
   @Mixin JournalOption data;
 
   @Option(names = "--handler", paramLabel = "NAME", description = "Only this handler's.")
-  String handler;
+  @Nullable String handler;
 
   @Option(
       names = "--status",
@@ -42,7 +43,7 @@ final class DeliveriesCommand implements Callable<Integer> {
       description =
           "Only those queued, running, succeeded, failed, timed_out, filtered (by @filter),"
               + " debounced or superseded (by @debounce).")
-  String status;
+  @Nullable String status;
 
   @Option(
       names = "--limit",
@@ -122,7 +123,7 @@ final class DeliveriesCommand implements Callable<Integer> {
     return instant.truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
-  static String duration(Long millis) {
+  static String duration(@Nullable Long millis) {
     return millis == null ? "-" : millis + " ms";
   }
 

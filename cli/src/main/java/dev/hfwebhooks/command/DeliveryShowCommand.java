@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -135,7 +136,7 @@ final class DeliveryShowCommand implements Callable<Integer> {
     section(out, "Stderr", record.stderr());
   }
 
-  private static void section(PrintWriter out, String title, String text) {
+  private static void section(PrintWriter out, String title, @Nullable String text) {
     if (text != null && !text.isBlank()) {
       out.println();
       out.println(title + " (the latest attempt's, last part):");

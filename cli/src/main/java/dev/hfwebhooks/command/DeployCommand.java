@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,7 +54,7 @@ final class DeployCommand implements Callable<Integer> {
       description =
           "Webhook secret shared by the Space and its webhooks (default: the one the last deploy"
               + " of this Space set, else a new random one).")
-  String secret;
+  @Nullable String secret;
 
   static final class Visibility {
     @Option(
@@ -67,7 +68,7 @@ final class DeployCommand implements Callable<Integer> {
   }
 
   @ArgGroup(exclusive = true)
-  Visibility visibility;
+  @Nullable Visibility visibility; // picocli leaves a group null when none of its options is given
 
   @Option(
       names = "--image",
@@ -94,7 +95,7 @@ final class DeployCommand implements Callable<Integer> {
           "Write the Space's files (README.md, Dockerfile, handlers/) into the new or empty folder"
               + " DIR and stop, without calling the Hub: `docker build DIR` builds what the Space"
               + " would run.")
-  Path export;
+  @Nullable Path export;
 
   @Option(
       names = "--build-timeout",
@@ -156,7 +157,7 @@ final class DeployCommand implements Callable<Integer> {
       }
     }
     if (export != null) {
-      return export(files, out);
+      return export(export, files, out);
     }
     Deployment.Options options =
         new Deployment.Options(
@@ -190,7 +191,7 @@ final class DeployCommand implements Callable<Integer> {
     }
   }
 
-  private int export(SpaceFiles files, PrintWriter out) {
+  private int export(Path export, SpaceFiles files, PrintWriter out) {
     try {
       if (Files.isDirectory(export)) {
         try (Stream<Path> entries = Files.list(export)) {

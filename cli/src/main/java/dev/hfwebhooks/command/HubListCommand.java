@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,13 +45,13 @@ final class HubListCommand implements Callable<Integer> {
       description =
           "Count as this folder's only the webhooks under URL/webhooks/ (default: any URL ending"
               + " in /webhooks/<a handler's name>).")
-  String url;
+  @Nullable String url;
 
   @Option(names = "--json", description = "Print the webhooks as a JSON array.")
   boolean json;
 
   /** One webhook, and the handler of this folder it posts to, or null. */
-  private record Row(HubWebhook webhook, String handler) {
+  private record Row(HubWebhook webhook, @Nullable String handler) {
     String enabled() {
       return webhook.enabled() ? "yes" : "no (" + webhook.disabled() + ")";
     }
@@ -118,7 +119,8 @@ final class HubListCommand implements Callable<Integer> {
   }
 
   /** The handler {@code webhook} posts to: its URL's path ends in /webhooks/NAME. */
-  private static String handlerOf(HubWebhook webhook, String base, Set<String> names) {
+  private static @Nullable String handlerOf(
+      HubWebhook webhook, @Nullable String base, Set<String> names) {
     String url = webhook.url();
     if (url == null) {
       return null; // a webhook that starts a Job

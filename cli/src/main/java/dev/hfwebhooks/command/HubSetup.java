@@ -9,6 +9,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** What {@code hub list}, {@code hub sync} and {@code serve --register} share. */
 final class HubSetup {
@@ -46,7 +47,7 @@ final class HubSetup {
 
   /** One spec per handler that declares {@code @watch}, posting under {@code baseUrl}. */
   static List<WebhookSpec> specs(
-      List<Directives.Declared> declared, String baseUrl, String secret) {
+      List<Directives.Declared> declared, String baseUrl, @Nullable String secret) {
     List<WebhookSpec> specs = new ArrayList<>();
     for (Directives.Declared d : declared) {
       d.watch()

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,7 +52,7 @@ final class HubSyncCommand implements Callable<Integer> {
       description =
           "Secret the Hub sends with each delivery (default: $WEBHOOK_SECRET; when neither is"
               + " set, existing webhooks keep theirs; '' removes it).")
-  String secret;
+  @Nullable String secret;
 
   @Option(
       names = "--prune",
@@ -127,7 +128,7 @@ final class HubSyncCommand implements Callable<Integer> {
     }
   }
 
-  private static HubWebhook current(Sync.Step step) {
+  private static @Nullable HubWebhook current(Sync.Step step) {
     return switch (step) {
       case Sync.Create c -> null;
       case Sync.Update u -> u.current();

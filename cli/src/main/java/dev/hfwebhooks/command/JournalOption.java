@@ -3,6 +3,7 @@ package dev.hfwebhooks.command;
 import dev.hfwebhooks.journal.DataDir;
 import dev.hfwebhooks.journal.JournalStore;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
@@ -17,7 +18,7 @@ final class JournalOption {
       description =
           "Folder of the delivery journal (default: $XDG_STATE_HOME/hf-webhooks or"
               + " ~/.local/state/hf-webhooks; /data/hf-webhooks on a Space with storage).")
-  Path dataDir;
+  @Nullable Path dataDir;
 
   @Option(
       names = "--journal",
@@ -27,7 +28,7 @@ final class JournalOption {
           "Keep the journal in this PostgreSQL database instead, shared by every server given"
               + " the same URL: postgresql://user:password@host:5432/database[?sslmode=require]"
               + " (default: $HF_WEBHOOKS_JOURNAL).")
-  String journal;
+  @Nullable String journal; // null when neither is given: picocli's ${env:...} has no fallback
 
   /** The store these options name; a malformed URL is a usage error. */
   JournalStore store() {

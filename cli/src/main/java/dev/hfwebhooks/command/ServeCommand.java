@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,7 +32,7 @@ final class ServeCommand implements Callable<Integer> {
       description =
           "A handler file (such as huggingface_hub's app.py) or folder to serve; the same as"
               + " --dir.")
-  Path target;
+  @Nullable Path target;
 
   @Option(
       names = "--python-workers",
@@ -57,14 +58,14 @@ final class ServeCommand implements Callable<Integer> {
       description =
           "Replace a Python worker once its resident memory passes this, e.g. 2GiB (default:"
               + " never).")
-  Long pythonMaxMemory;
+  @Nullable Long pythonMaxMemory;
 
   @Option(
       names = "--secret",
       paramLabel = "SECRET",
       defaultValue = "${env:WEBHOOK_SECRET}",
       description = "Secret the Hub must send (default: $WEBHOOK_SECRET; none: open to anyone).")
-  String secret;
+  @Nullable String secret; // null when neither is given: picocli's ${env:...} has no fallback
 
   @Option(
       names = "--host",
@@ -100,7 +101,7 @@ final class ServeCommand implements Callable<Integer> {
       paramLabel = "URL",
       description =
           "Public base URL the Hub posts to (default on a Hugging Face Space: https://$SPACE_HOST).")
-  String publicUrl;
+  @Nullable String publicUrl;
 
   @Option(
       names = "--ui",
@@ -108,7 +109,7 @@ final class ServeCommand implements Callable<Integer> {
       description =
           "An HTML page to serve at / instead of the built-in console, which stays at /console"
               + " (default: index.html in the handlers folder, when there is one).")
-  Path ui;
+  @Nullable Path ui;
 
   @Mixin TunnelOptions tunnelOptions;
 

@@ -34,6 +34,7 @@ import java.net.BindException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -41,6 +42,7 @@ import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What {@code serve} does once its options are checked: opens the journal, starts the server, the
@@ -55,15 +57,15 @@ final class Serving {
   private static final JournalStore.Held NO_JOURNAL = new JournalStore.Held(Journal.none(), null);
 
   private final ServerConfig config;
-  private final TunnelSpec tunnelSpec;
-  private final String spaceUrl;
+  private final @Nullable TunnelSpec tunnelSpec;
+  private final @Nullable String spaceUrl;
   private final boolean register;
-  private final String hubSecret;
+  private final @Nullable String hubSecret;
   private final boolean async;
   private final int retries;
   private final Duration retryDelay;
   private final int workers;
-  private final JournalStore store;
+  private final @Nullable JournalStore store;
   private final Retention retention;
   private final PythonSettings python;
   private final boolean verbose;
@@ -79,15 +81,15 @@ final class Serving {
    */
   Serving(
       ServerConfig config,
-      TunnelSpec tunnelSpec,
-      String spaceUrl,
+      @Nullable TunnelSpec tunnelSpec,
+      @Nullable String spaceUrl,
       boolean register,
-      String hubSecret,
+      @Nullable String hubSecret,
       boolean async,
       int retries,
       Duration retryDelay,
       int workers,
-      JournalStore store,
+      @Nullable JournalStore store,
       Retention retention,
       PythonSettings python,
       boolean verbose,
@@ -196,7 +198,7 @@ final class Serving {
     shutdown.install();
     StartupMessage.head(server.localUrl(), config.hasSecret()).forEach(out::println);
     out.println(journalLine(recording));
-    if (!left.isEmpty()) {
+    if (queue != null && !left.isEmpty()) { // only a queue recovers any
       Journal journal = recording.journal();
       int recovered =
           queue.resume(
@@ -241,7 +243,11 @@ final class Serving {
       // A tunnel's URL dies with this run, so what it created goes with it; a stable one stays.
       Registration registration = new Registration(hub, tunnel == null);
       shutdown.add(registration);
-      register(registration, scan, declared, server.publicUrl(), shutdown, out);
+      // ServeCommand refuses --register without a way to a public URL, and a tunnel's is known
+      // by now.
+      String baseUrl =
+          Objects.requireNonNull(server.publicUrl(), "--register without a public URL");
+      register(registration, scan, declared, baseUrl, shutdown, out);
     }
     StartupMessage.webhooks(server.localUrl(), server.publicUrl(), scan.handlers())
         .forEach(out::println);
@@ -270,7 +276,8 @@ final class Serving {
     } catch (ExecutionException e) {
       throw new IllegalStateException(e); // neither future ever fails
     }
-    if (!shutdown.requested().isDone()) {
+    // Without a tunnel, lost never completes: only a request ends the wait.
+    if (tunnel != null && !shutdown.requested().isDone()) {
       // The client ended by itself. A restart would give a new URL the registered webhooks do
       // not know, so stop and say so rather than serve on at an address nobody reaches.
       log.info(tunnel.client() + " exited: the public URL no longer works. Stopping.");
@@ -333,8 +340,15 @@ final class Serving {
         return;
       }
       shutdown.stopBeforeExit(false);
-      HubException cause = e instanceof HubException h ? h : ((PartialSyncException) e).hubError();
-      throw HubSetup.error(new HubException(cause.kind(), e.getMessage(), e));
+      // Each says its one line; their common type, Exception, does not promise one.
+      HubException failure =
+          e instanceof HubException h
+              ? new HubException(h.kind(), h.getMessage(), e)
+              : new HubException(
+                  ((PartialSyncException) e).hubError().kind(),
+                  ((PartialSyncException) e).getMessage(),
+                  e);
+      throw HubSetup.error(failure);
     }
   }
 
@@ -342,7 +356,7 @@ final class Serving {
    * Starts the tunnel client and waits for its URL; null when a signal stopped everything
    * meanwhile. A failure stops the server too: {@code --tunnel} asked for a public URL.
    */
-  private Tunnel openTunnel(
+  private @Nullable Tunnel openTunnel(
       TunnelSpec tunnelSpec,
       List<String> secrets,
       WebhookServer server,
@@ -410,8 +424,8 @@ final class Serving {
       ServerConfig config,
       Handlers handlers,
       Journal journal,
-      DeliveryQueue queue,
-      HeldDeliveries held,
+      @Nullable DeliveryQueue queue,
+      @Nullable HeldDeliveries held,
       ServerLog log) {
     try {
       return WebhookServer.start(config, handlers, journal, queue, held, log);

@@ -10,6 +10,7 @@ import dev.hfwebhooks.tunnel.Tunnel;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Stops what {@code serve} started, once, whoever asks first: the shutdown hook (Ctrl-C, SIGTERM)
@@ -22,21 +23,21 @@ import java.util.concurrent.CompletableFuture;
 final class Shutdown {
   private final PrintWriter out;
   private final WebhookServer server;
-  private final DeliveryQueue queue;
+  private final @Nullable DeliveryQueue queue;
   private final Handlers handlers;
   private final JournalStore.Held recording;
   private final Duration grace;
   private final CompletableFuture<Void> requested = new CompletableFuture<>();
   private final Thread hook = new Thread(this::onSignal, "hf-webhooks-shutdown");
-  private Tunnel tunnel;
-  private HeldDeliveries held;
-  private Registration registration;
+  private @Nullable Tunnel tunnel;
+  private @Nullable HeldDeliveries held;
+  private @Nullable Registration registration;
   private boolean done;
 
   Shutdown(
       PrintWriter out,
       WebhookServer server,
-      DeliveryQueue queue,
+      @Nullable DeliveryQueue queue,
       Handlers handlers,
       JournalStore.Held recording,
       Duration grace) {

@@ -194,8 +194,9 @@ final class TestCommand implements Callable<Integer> {
         };
     out.printf(
         "  %d %s in %d ms%n", outcome.result().httpStatus(), status, outcome.duration().toMillis());
-    if (outcome.succeeded()) {
-      out.println("  answer: " + outcome.answer().body());
+    Outcome.Answer answer = outcome.answer();
+    if (outcome.succeeded() && answer != null) {
+      out.println("  answer: " + answer.body());
     } else {
       out.println("  error: " + outcome.error());
     }

@@ -2,6 +2,7 @@ package dev.hfwebhooks.command;
 
 import dev.hfwebhooks.tunnel.TunnelSpec;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** {@code serve}'s options for a public URL through a tunnel client (ngrok or another). */
@@ -19,7 +20,7 @@ final class TunnelOptions {
       names = "--tunnel-bin",
       paramLabel = "PATH",
       description = "The ngrok program to run (implies --tunnel; default: ngrok on PATH).")
-  String bin;
+  @Nullable String bin;
 
   @Option(
       names = "--tunnel-command",
@@ -28,7 +29,7 @@ final class TunnelOptions {
           "Run this tunnel client instead of ngrok, {port} replaced by the server's port, e.g."
               + " 'cloudflared tunnel --url http://localhost:{port}' (implies --tunnel). The public"
               + " URL is the first https:// address it prints.")
-  String command;
+  @Nullable String command;
 
   @Option(
       names = "--tunnel-url-pattern",
@@ -37,16 +38,16 @@ final class TunnelOptions {
           "With --tunnel-command: the public URL is the first match of REGEX in the client's"
               + " output (its group named url, else its first group, else the whole match;"
               + " https:// is added when it has no scheme).")
-  String urlPattern;
+  @Nullable String urlPattern;
 
   @Option(
       names = "--tunnel-timeout",
       paramLabel = "SECONDS",
       description = "How long the tunnel client may take to give its URL (default: 30).")
-  Integer timeoutSeconds;
+  @Nullable Integer timeoutSeconds;
 
   /** The client to run, or null when no tunnel is asked for; bad combinations are usage errors. */
-  TunnelSpec spec() {
+  @Nullable TunnelSpec spec() {
     if (bin != null && command != null) {
       throw UserError.usage(
           "--tunnel-bin and --tunnel-command both name the client: pass one (--tunnel-command"

@@ -1,25 +1,31 @@
 package dev.hfwebhooks.command;
 
+import org.jspecify.annotations.Nullable;
+
 /** An error the user can fix, shown as one line (no stack trace) with its exit code. */
 final class UserError extends RuntimeException {
   private final int exitCode;
 
-  private UserError(int exitCode, String message, Throwable cause) {
+  /**
+   * @param message the line to show; null only when it is the message of an exception that had none
+   *     (Throwable's may be null)
+   */
+  private UserError(int exitCode, @Nullable String message, @Nullable Throwable cause) {
     super(message, cause);
     this.exitCode = exitCode;
   }
 
   /** Bad usage or input: exit 2. */
-  static UserError usage(String message) {
+  static UserError usage(@Nullable String message) {
     return new UserError(ExitCode.USAGE, message, null);
   }
 
-  static UserError usage(String message, Throwable cause) {
+  static UserError usage(@Nullable String message, Throwable cause) {
     return new UserError(ExitCode.USAGE, message, cause);
   }
 
   /** The runtime failed (not the user's input): exit 1. */
-  static UserError failure(String message, Throwable cause) {
+  static UserError failure(@Nullable String message, @Nullable Throwable cause) {
     return new UserError(ExitCode.FAILURE, message, cause);
   }
 

@@ -3,6 +3,7 @@ package dev.hfwebhooks.command;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.IVersionProvider;
 
 /** The version and git commit the build wrote into {@code hf-webhooks-version.properties}. */
@@ -40,12 +41,12 @@ final class VersionProvider implements IVersionProvider {
    * A value the build filled in, or null: should the property be left unset, Maven leaves the
    * {@code ${...}} placeholder in the file.
    */
-  private static String filtered(Properties build, String key) {
+  private static @Nullable String filtered(Properties build, String key) {
     String value = build.getProperty(key, "").strip();
     return value.isEmpty() || value.startsWith("${") ? null : value;
   }
 
-  private static String firstNonNull(String value, String fallback) {
+  private static String firstNonNull(@Nullable String value, String fallback) {
     return value != null ? value : fallback;
   }
 }

@@ -44,7 +44,7 @@ public final class Deployment {
    */
   public record Options(
       SpaceId space,
-      String secret,
+      @Nullable String secret,
       boolean isPrivate,
       boolean dryRun,
       boolean register,

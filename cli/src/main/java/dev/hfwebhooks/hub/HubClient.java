@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Hub's webhook settings API, called the way huggingface_hub's {@code list_webhooks}, {@code
@@ -88,12 +89,20 @@ public final class HubClient implements AutoCloseable {
 
   /** Deletes webhook {@code id}; false when it was already gone. */
   public boolean delete(String id) throws HubException {
-    return send("DELETE", WEBHOOKS + "/" + HubHttp.encode(id), null, "delete webhook " + id, null)
-        != null;
+    String what = "delete webhook " + id;
+    HubHttp.Answer answer =
+        http.exchange("DELETE", WEBHOOKS + "/" + HubHttp.encode(id), null, null, what);
+    if (answer.ok()) {
+      return true;
+    }
+    if (answer.status() == 404) {
+      return false; // gone already, which is what deleting wanted
+    }
+    throw http.failure(answer, what);
   }
 
   /** The JSON huggingface_hub sends: watched, url, domains, secret. */
-  private static ObjectNode body(WebhookSpec spec, HubWebhook current) {
+  private static ObjectNode body(WebhookSpec spec, @Nullable HubWebhook current) {
     ObjectNode body = Json.object();
     ArrayNode watched = body.putArray("watched");
     spec.watch()
@@ -112,8 +121,9 @@ public final class HubClient implements AutoCloseable {
     return body;
   }
 
-  /** The answer's JSON (missing when empty), or null for a DELETE of what is not there. */
-  private JsonNode send(String method, String path, JsonNode body, String what, WebhookSpec spec)
+  /** The answer's JSON (missing when empty). */
+  private JsonNode send(
+      String method, String path, @Nullable JsonNode body, String what, @Nullable WebhookSpec spec)
       throws HubException {
     HubHttp.Answer answer =
         http.exchange(
@@ -123,16 +133,13 @@ public final class HubClient implements AutoCloseable {
             body == null ? null : Json.write(body).getBytes(StandardCharsets.UTF_8),
             what);
     if (answer.ok()) {
-      return method.equals("DELETE") ? Json.MAPPER.missingNode() : http.parse(answer, what);
-    }
-    if (answer.status() == 404 && method.equals("DELETE")) {
-      return null; // gone already, which is what deleting wanted
+      return http.parse(answer, what);
     }
     throw failure(answer, what, spec);
   }
 
   /** The Hub's failure, naming the handler's directives where they are what to fix. */
-  private HubException failure(HubHttp.Answer answer, String what, WebhookSpec spec) {
+  private HubException failure(HubHttp.Answer answer, String what, @Nullable WebhookSpec spec) {
     if (spec == null) {
       return http.failure(answer, what);
     }

@@ -1,5 +1,7 @@
 package dev.hfwebhooks.hub;
 
+import org.jspecify.annotations.Nullable;
+
 /** A call to the Hub that failed, with one line that says what to do about it. */
 public final class HubException extends Exception {
 
@@ -43,14 +45,22 @@ public final class HubException extends Exception {
   }
 
   private final Kind kind;
+  private final String message;
 
   public HubException(Kind kind, String message) {
     this(kind, message, null);
   }
 
-  public HubException(Kind kind, String message, Throwable cause) {
+  public HubException(Kind kind, String message, @Nullable Throwable cause) {
     super(message, cause);
     this.kind = kind;
+    this.message = message;
+  }
+
+  /** The one line; never null, where {@link Throwable#getMessage} may be. */
+  @Override
+  public String getMessage() {
+    return message;
   }
 
   public Kind kind() {

@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One Hub and one token: sends requests the way huggingface_hub does ({@code Authorization: Bearer
@@ -110,7 +111,8 @@ public final class HubHttp implements AutoCloseable {
   }
 
   /** Sends a request; any answer comes back, only a failure to get one is thrown. */
-  Answer exchange(String method, String path, String contentType, byte[] body, String what)
+  Answer exchange(
+      String method, String path, @Nullable String contentType, byte @Nullable [] body, String what)
       throws HubException {
     HttpRequest.Builder request =
         request(path, REQUEST_TIMEOUT).header("Accept", "application/json");
@@ -137,7 +139,8 @@ public final class HubHttp implements AutoCloseable {
   /**
    * Sends JSON and returns the answer's JSON (missing when empty), or fails as {@link #failure}.
    */
-  JsonNode json(String method, String path, JsonNode body, String what) throws HubException {
+  JsonNode json(String method, String path, @Nullable JsonNode body, String what)
+      throws HubException {
     Answer answer =
         exchange(
             method,
@@ -171,7 +174,7 @@ public final class HubHttp implements AutoCloseable {
    * A streamed GET (a log), read for at most {@code within}: the Hub keeps such streams open while
    * there is more to come. Null when the Hub has no such stream.
    */
-  InputStream stream(String path, Duration within, String what) throws HubException {
+  @Nullable InputStream stream(String path, Duration within, String what) throws HubException {
     try {
       HttpResponse<InputStream> response =
           http.send(

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Hugging Face access token, found where huggingface_hub looks: {@code HF_TOKEN} (or the older
@@ -86,7 +87,7 @@ public record HubToken(String value, String source) {
   }
 
   /** As huggingface_hub cleans it: line breaks and surrounding blanks go; nothing left is none. */
-  private static String clean(String token) {
+  private static @Nullable String clean(@Nullable String token) {
     if (token == null) {
       return null;
     }

@@ -2,6 +2,7 @@ package dev.hfwebhooks.hub;
 
 import dev.hfwebhooks.handler.Watch;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A webhook as the Hub lists it: the fields of huggingface_hub's {@code WebhookInfo} that matter
@@ -19,12 +20,12 @@ import java.util.List;
  */
 public record HubWebhook(
     String id,
-    String url,
+    @Nullable String url,
     List<Watch.Item> watched,
     List<String> domains,
-    String secret,
+    @Nullable String secret,
     boolean secretShown,
-    String disabled) {
+    @Nullable String disabled) {
 
   public HubWebhook {
     watched = List.copyOf(watched);

@@ -8,12 +8,19 @@ import java.util.stream.Collectors;
  * not, all on one line, so the user knows the state their settings are in.
  */
 public final class PartialSyncException extends Exception {
+  private final String message;
   private final HubException hubError;
   private final List<Sync.Step> done;
   private final List<Sync.Step> notDone;
 
   PartialSyncException(HubException hubError, List<Sync.Step> done, List<Sync.Step> notDone) {
-    super(message(hubError, done, notDone), hubError);
+    this(message(hubError, done, notDone), hubError, done, notDone);
+  }
+
+  private PartialSyncException(
+      String message, HubException hubError, List<Sync.Step> done, List<Sync.Step> notDone) {
+    super(message, hubError);
+    this.message = message;
     this.hubError = hubError;
     this.done = List.copyOf(done);
     this.notDone = List.copyOf(notDone);
@@ -30,6 +37,12 @@ public final class PartialSyncException extends Exception {
         + did
         + "; not done: "
         + notDone.stream().map(s -> Sync.verb(s, false)).collect(Collectors.joining(", "));
+  }
+
+  /** The one line made above; never null, where {@link Throwable#getMessage} may be. */
+  @Override
+  public String getMessage() {
+    return message;
   }
 
   public HubException hubError() {

@@ -100,7 +100,9 @@ public final class Registration {
   }
 
   private void delete(HubWebhook webhook, Consumer<String> out) {
-    String name = webhook.url().substring(webhook.url().lastIndexOf('/') + 1);
+    // Ours post to BASE/webhooks/<handler>; a Hub answer without a url names no handler.
+    String url = webhook.url();
+    String name = url == null ? "a handler" : url.substring(url.lastIndexOf('/') + 1);
     try {
       hub.delete(webhook.id());
       out.accept("Deleted the webhook of %s from the Hub [%s].".formatted(name, webhook.id()));

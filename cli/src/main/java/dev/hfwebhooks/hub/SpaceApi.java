@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Hub's Space and repository API, called as huggingface_hub's {@code hf_api.py} calls it (each
@@ -48,7 +49,8 @@ public final class SpaceApi {
    * @param hosts its non-custom domains, such as {@code acme-hooks.hf.space}
    */
   @SuppressWarnings("JavaLangClash") // always named SpaceApi.Runtime outside this class
-  public record Runtime(String stage, String errorMessage, String sha, List<String> hosts) {
+  public record Runtime(
+      String stage, @Nullable String errorMessage, @Nullable String sha, List<String> hosts) {
     /**
      * Stages that end by themselves; huggingface_hub's {@code wait_for_space} polls through them.
      */
@@ -74,7 +76,7 @@ public final class SpaceApi {
    * @param lfs the paths the Hub wants through Git LFS
    * @param ignored the paths the Hub would ignore (its .gitignore)
    */
-  public record Preupload(String head, List<String> lfs, Set<String> ignored) {}
+  public record Preupload(@Nullable String head, List<String> lfs, Set<String> ignored) {}
 
   /** A commit made: its id and its page. */
   public record Commit(String oid, String url) {
@@ -195,7 +197,7 @@ public final class SpaceApi {
   }
 
   /** The next page's path, when the Hub links one on its own host. */
-  private String next(HubHttp.Answer answer) {
+  private @Nullable String next(HubHttp.Answer answer) {
     Matcher link = NEXT_LINK.matcher(answer.header("Link").orElse(""));
     if (!link.find()) {
       return null;
@@ -246,7 +248,11 @@ public final class SpaceApi {
    * (412) a commit onto a branch that moved since {@link #preupload}.
    */
   public Commit commit(
-      SpaceId id, String summary, String parent, List<SpaceFile> files, List<String> deleted)
+      SpaceId id,
+      String summary,
+      @Nullable String parent,
+      List<SpaceFile> files,
+      List<String> deleted)
       throws HubException {
     String what = "commit to " + id;
     StringBuilder lines = new StringBuilder();

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Brings the Hub's webhooks in line with a folder's handlers: {@link #plan} compares what should be
@@ -143,7 +144,7 @@ public final class Sync {
   /** How the Hub's webhook differs from the spec, in words; empty when it does not. */
   static List<String> changes(HubWebhook current, WebhookSpec spec) {
     List<String> changes = new ArrayList<>();
-    if (!current.url().equals(spec.url())) {
+    if (!spec.url().equals(current.url())) {
       changes.add("url " + current.url() + " -> " + spec.url());
     }
     // The Hub may list them in another order; only what is watched matters.
@@ -182,7 +183,7 @@ public final class Sync {
      * Called after each step; {@code result} is the Hub's webhook after a create or update, the
      * current one otherwise, and null for a delete of a webhook already gone.
      */
-    void done(Step step, HubWebhook result);
+    void done(Step step, @Nullable HubWebhook result);
   }
 
   /** How many of each kind of step were carried out. */
@@ -250,7 +251,7 @@ public final class Sync {
    * One line for a step: {@code created push-to-main: model:acme/x (repo, discussion) -> URL [id]}.
    * With {@code planned}, what would be done ({@code would create ...}).
    */
-  public static String describe(Step step, HubWebhook result, boolean planned) {
+  public static String describe(Step step, @Nullable HubWebhook result, boolean planned) {
     String disabled =
         result != null && !result.enabled()
             ? "; " + result.disabled() + " on the Hub: enable it at " + HubClient.SETTINGS_URL

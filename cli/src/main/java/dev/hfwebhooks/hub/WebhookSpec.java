@@ -2,6 +2,7 @@ package dev.hfwebhooks.hub;
 
 import dev.hfwebhooks.handler.Watch;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A webhook as it should be on the Hub: one per handler that declares {@code @watch}, posting to
@@ -14,7 +15,8 @@ import java.nio.file.Path;
  * @param secret the secret the Hub should send; {@code ""} for none; null to leave whatever secret
  *     the Hub has as it is (so a shell without WEBHOOK_SECRET never strips the secrets off)
  */
-public record WebhookSpec(String handler, Path file, String url, Watch watch, String secret) {
+public record WebhookSpec(
+    String handler, Path file, String url, Watch watch, @Nullable String secret) {
 
   /** Whether the spec says what the secret should be, rather than leaving the Hub's. */
   public boolean managesSecret() {
@@ -22,12 +24,13 @@ public record WebhookSpec(String handler, Path file, String url, Watch watch, St
   }
 
   /** The secret to set, or null for none. */
-  public String secretValue() {
+  public @Nullable String secretValue() {
     return secret == null || secret.isEmpty() ? null : secret;
   }
 
   /** The spec of handler {@code name} served under {@code baseUrl}. */
-  public static WebhookSpec of(String baseUrl, String name, Path file, Watch watch, String secret) {
+  public static WebhookSpec of(
+      String baseUrl, String name, Path file, Watch watch, @Nullable String secret) {
     return new WebhookSpec(name, file, baseUrl + "/webhooks/" + name, watch, secret);
   }
 

@@ -21,7 +21,7 @@ public sealed interface JournalStore {
    *
    * @throws IllegalArgumentException when {@code journal} is given but is no usable URL
    */
-  static JournalStore of(String journal, Path dataDir) {
+  static JournalStore of(@Nullable String journal, Path dataDir) {
     if (journal == null || journal.isBlank()) {
       return new InDataDir(dataDir);
     }

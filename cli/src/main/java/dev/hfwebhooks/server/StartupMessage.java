@@ -3,6 +3,7 @@ package dev.hfwebhooks.server;
 import dev.hfwebhooks.handler.HandlerFile;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What {@code serve} prints once listening: the same lines huggingface_hub's server prints, so
@@ -44,7 +45,7 @@ public final class StartupMessage {
    * {@link #head} when a tunnel has to open first.
    */
   public static List<String> webhooks(
-      String localUrl, String publicUrl, List<HandlerFile> handlers) {
+      String localUrl, @Nullable String publicUrl, List<HandlerFile> handlers) {
     List<String> lines = new ArrayList<>();
     if (publicUrl != null) {
       lines.add("Running on public URL: " + publicUrl);

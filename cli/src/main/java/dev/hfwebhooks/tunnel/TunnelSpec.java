@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which tunnel client to run and how to find its public URL in what it prints.
@@ -42,7 +43,7 @@ public record TunnelSpec(
    * log on stdout, where the {@code started tunnel} line carries the URL. The authtoken comes from
    * ngrok's own configuration or {@code NGROK_AUTHTOKEN}.
    */
-  public static TunnelSpec ngrok(String bin, Duration timeout) {
+  public static TunnelSpec ngrok(@Nullable String bin, Duration timeout) {
     String program = bin == null || bin.isBlank() ? "ngrok" : bin;
     return new TunnelSpec(
         program,
@@ -65,7 +66,8 @@ public record TunnelSpec(
    *
    * @throws IllegalArgumentException when the command or the pattern is malformed
    */
-  public static TunnelSpec command(String commandLine, String urlPattern, Duration timeout) {
+  public static TunnelSpec command(
+      String commandLine, @Nullable String urlPattern, Duration timeout) {
     if (!commandLine.contains(PORT)) {
       throw new IllegalArgumentException(
           "--tunnel-command must contain " + PORT + ", which becomes the server's port");
