@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Starts processes with the C library's {@code posix_spawnp}, called through the foreign function
@@ -119,9 +120,9 @@ final class PosixSpawn implements Launcher {
 
   /** Linked once per JVM: the method handles and the reaper threads serve every caller. */
   private static final class Shared {
-    static final PosixSpawn INSTANCE = link();
+    static final @Nullable PosixSpawn INSTANCE = link();
 
-    private static PosixSpawn link() {
+    private static @Nullable PosixSpawn link() {
       try {
         Linker linker = Linker.nativeLinker();
         return new PosixSpawn(linker.defaultLookup(), linker);
@@ -132,7 +133,7 @@ final class PosixSpawn implements Launcher {
   }
 
   /** The launcher, or null when this C library lacks what it needs (not glibc, or before 2.34). */
-  static Launcher load() {
+  static @Nullable Launcher load() {
     return Shared.INSTANCE;
   }
 
@@ -180,11 +181,8 @@ final class PosixSpawn implements Launcher {
         } catch (IOException e) {
           // Out of file descriptors, say: a child nobody can talk to is ended, not left running.
           child.destroyForcibly();
-          for (AutoCloseable stream : new AutoCloseable[] {child.stdin, child.stdout}) {
-            if (stream != null) {
-              stream.close();
-            }
-          }
+          child.stdin.close();
+          child.stdout.close();
           throw e;
         }
         return child;
@@ -322,11 +320,11 @@ final class PosixSpawn implements Launcher {
     private final int pid;
     private final CompletableFuture<Integer> exit;
 
-    /** Set once by {@link #start}, before the child is handed out. */
-    private OutputStream stdin;
+    /** Set once by {@link #start}, before the child is handed out; empty until then. */
+    private OutputStream stdin = OutputStream.nullOutputStream();
 
-    private InputStream stdout;
-    private InputStream stderr;
+    private InputStream stdout = InputStream.nullInputStream();
+    private InputStream stderr = InputStream.nullInputStream();
 
     Child(int pid) {
       this.pid = pid;
