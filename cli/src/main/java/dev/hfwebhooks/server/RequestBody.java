@@ -4,6 +4,13 @@ import io.javalin.http.Context;
 import jakarta.servlet.ServletInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.io.EndPoint;
 
 /** A webhook request's body, read within {@code --max-body}: whole, or skipped before a refusal. */
 final class RequestBody {
@@ -35,12 +42,27 @@ final class RequestBody {
   static final long MAX_SKIPPED = 2 << 20;
 
   /**
+   * How long a refusal waits for the rest of a body. A sender's body arrives in milliseconds; one
+   * that trickles in (or never comes) would otherwise hold a request thread for as long as it
+   * likes, which a caller without the secret could never do before the skipping: past this, its
+   * connection is closed instead.
+   */
+  static final Duration MAX_SKIP_TIME = Duration.ofSeconds(3);
+
+  /** Closes the connections whose skipping ran past {@link #MAX_SKIP_TIME}. */
+  private static final class Cutter {
+    static final ScheduledExecutorService TIMER =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("hf-webhooks-body-cutter").factory());
+  }
+
+  /**
    * Reads and drops what is left of the body before a refusal is sent. A refusal decided from the
    * headers (wrong secret, unknown webhook, a body declared too large) leaves the body unread, and
    * Jetty then closes the connection at once: the client's RST can overtake the answer, so the
    * sender sees a reset instead of the 403 or 413 that says what is wrong. At most {@link
-   * #MAX_SKIPPED} is read; a body declared larger is left, and Jetty closes that connection as it
-   * should.
+   * #MAX_SKIPPED} is read, for at most {@link #MAX_SKIP_TIME}; a body declared larger is left, and
+   * Jetty closes that connection as it should.
    */
   static void skipRest(Context ctx) {
     if (ctx.req().getContentLengthLong() > MAX_SKIPPED) {
@@ -48,17 +70,32 @@ final class RequestBody {
     }
     try {
       ServletInputStream in = ctx.req().getInputStream();
-      byte[] buffer = new byte[8192];
-      long left = MAX_SKIPPED;
-      while (left > 0 && !in.isFinished()) {
-        int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-        if (n < 0) {
-          return;
+      if (in.isFinished()) {
+        return;
+      }
+      EndPoint endPoint =
+          ServletContextRequest.getServletContextRequest(ctx.req())
+              .getConnectionMetaData()
+              .getConnection()
+              .getEndPoint();
+      ScheduledFuture<?> cut =
+          Cutter.TIMER.schedule(
+              () -> endPoint.close(), MAX_SKIP_TIME.toMillis(), TimeUnit.MILLISECONDS);
+      try {
+        byte[] buffer = new byte[8192];
+        long left = MAX_SKIPPED;
+        while (left > 0 && !in.isFinished()) {
+          int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+          if (n < 0) {
+            return;
+          }
+          left -= n;
         }
-        left -= n;
+      } finally {
+        cut.cancel(false);
       }
     } catch (IOException e) {
-      // The client went away or sent a broken body: the answer cannot reach it either way.
+      // The client went away, sent a broken body or was too slow: no answer can reach it.
     }
   }
 }

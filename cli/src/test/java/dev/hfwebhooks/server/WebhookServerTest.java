@@ -539,6 +539,36 @@ class WebhookServerTest {
         });
   }
 
+  /**
+   * Waiting for the body of a refusal is bounded: a caller without the secret that declares a body
+   * and never sends it must not hold a request thread for as long as it likes (it could not before
+   * refusals read their body). Its connection is closed instead, and the server goes on serving.
+   */
+  @Test
+  void aRefusalDoesNotWaitLongForABodyThatNeverComes() throws Exception {
+    ServerHarness.test(
+        handlers,
+        server -> {
+          try (Socket socket = new Socket()) {
+            // A hang fails here: well past RequestBody.MAX_SKIP_TIME, before Jetty's idle 30 s.
+            socket.setSoTimeout(15_000);
+            socket.connect(
+                new InetSocketAddress(
+                    InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), server.server().port()));
+            OutputStream out = socket.getOutputStream();
+            out.write(request("/webhooks/echo", "wrong", 1000, "keep-alive"));
+            out.write("{\"event\"".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+
+            HttpResponse<String> meanwhile = server.post("echo", payload(PUSH));
+            byte[] answer = socket.getInputStream().readAllBytes(); // until the server closes
+
+            assertThat(meanwhile.statusCode()).isEqualTo(200);
+            assertThat(answer).as("nothing answers a body that was never sent").isEmpty();
+          }
+        });
+  }
+
   static Stream<Arguments> refusedFromTheHeaders() {
     return Stream.of(
         Arguments.of("/webhooks/echo", "wrong", 1L << 20, "403", "200"),
