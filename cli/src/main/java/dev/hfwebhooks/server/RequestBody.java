@@ -9,8 +9,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.io.EndPoint;
+import org.jspecify.annotations.Nullable;
 
 /** A webhook request's body, read within {@code --max-body}: whole, or skipped before a refusal. */
 final class RequestBody {
@@ -63,39 +65,53 @@ final class RequestBody {
    * sender sees a reset instead of the 403 or 413 that says what is wrong. At most {@link
    * #MAX_SKIPPED} is read, for at most {@link #MAX_SKIP_TIME}; a body declared larger is left, and
    * Jetty closes that connection as it should.
+   *
+   * @return null when the answer may be sent, else why it cannot reach the client
    */
-  static void skipRest(Context ctx) {
+  static @Nullable String skipRest(Context ctx) {
     if (ctx.req().getContentLengthLong() > MAX_SKIPPED) {
-      return;
+      return null;
     }
     try {
       ServletInputStream in = ctx.req().getInputStream();
       if (in.isFinished()) {
-        return;
+        return null;
       }
       EndPoint endPoint =
           ServletContextRequest.getServletContextRequest(ctx.req())
               .getConnectionMetaData()
               .getConnection()
               .getEndPoint();
-      ScheduledFuture<?> cut =
+      AtomicBoolean cut = new AtomicBoolean();
+      ScheduledFuture<?> cutting =
           Cutter.TIMER.schedule(
-              () -> endPoint.close(), MAX_SKIP_TIME.toMillis(), TimeUnit.MILLISECONDS);
+              () -> {
+                cut.set(true);
+                endPoint.close();
+              },
+              MAX_SKIP_TIME.toMillis(),
+              TimeUnit.MILLISECONDS);
       try {
         byte[] buffer = new byte[8192];
         long left = MAX_SKIPPED;
         while (left > 0 && !in.isFinished()) {
           int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
           if (n < 0) {
-            return;
+            break;
           }
           left -= n;
         }
+        return null;
+      } catch (IOException e) {
+        return cut.get()
+            ? "its body did not arrive within %d s: connection closed"
+                .formatted(MAX_SKIP_TIME.toSeconds())
+            : "the body could not be read: " + e;
       } finally {
-        cut.cancel(false);
+        cutting.cancel(false);
       }
     } catch (IOException e) {
-      // The client went away, sent a broken body or was too slow: no answer can reach it.
+      return "the body could not be read: " + e;
     }
   }
 }

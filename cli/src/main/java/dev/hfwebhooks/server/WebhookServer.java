@@ -226,11 +226,18 @@ public final class WebhookServer implements AutoCloseable {
   }
 
   private void refuse(Context ctx, String name, long start, HttpError e) {
-    RequestBody.skipRest(ctx);
+    String unanswerable = RequestBody.skipRest(ctx);
     log.info(
-        "POST /webhooks/%s %d %s (%s)"
-            .formatted(name, e.status(), Responder.millis(start), e.getMessage()));
-    responder.respond(ctx, e);
+        "POST /webhooks/%s %d %s (%s%s)"
+            .formatted(
+                name,
+                e.status(),
+                Responder.millis(start),
+                e.getMessage(),
+                unanswerable == null ? "" : "; not answered: " + unanswerable));
+    if (unanswerable == null) {
+      responder.respond(ctx, e);
+    }
   }
 
   private void deliver(Context ctx, Handler handler, long start) throws HttpError {
@@ -391,8 +398,9 @@ public final class WebhookServer implements AutoCloseable {
     if (error.status() == 405) {
       ctx.header("Allow", "POST");
     }
-    RequestBody.skipRest(ctx);
-    responder.respond(ctx, error);
+    if (RequestBody.skipRest(ctx) == null) {
+      responder.respond(ctx, error);
+    }
   }
 
   /**

@@ -565,6 +565,14 @@ class WebhookServerTest {
 
             assertThat(meanwhile.statusCode()).isEqualTo(200);
             assertThat(answer).as("nothing answers a body that was never sent").isEmpty();
+            String why =
+                "(Invalid webhook secret.; not answered: its body did not arrive within 3 s";
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!server.log().contains(why)) { // logged once the closing is done
+              assertThat(System.nanoTime()).as("the refusal is logged").isLessThan(deadline);
+              Thread.sleep(20);
+            }
+            assertThat(server.log()).contains("POST /webhooks/echo 403 ");
           }
         });
   }
