@@ -1,11 +1,17 @@
 package dev.hfwebhooks.journal.sqlite;
 
+import static dev.hfwebhooks.journal.sqlite.Statements.closeQuietly;
+import static dev.hfwebhooks.journal.sqlite.Statements.execute;
+
+import dev.hfwebhooks.journal.JournalException;
 import dev.hfwebhooks.journal.NewDelivery;
 import dev.hfwebhooks.journal.Trigger;
 import dev.hfwebhooks.journal.sqlite.Entry.Logged;
 import dev.hfwebhooks.journal.sqlite.Entry.Write;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,14 +20,67 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.sqlite.SQLiteException;
 
 /**
  * Moves the write-ahead log's records into the database: a batch of the writer's, with its
  * waited-for writes in between, and at a start what the log of a server that died still holds. The
  * database records how far it has the log in the same transaction, so no record is applied twice.
+ * Also where the log's files are found beside a journal, for the commands that move a stopped
+ * serve's log in ({@code deliveries}, {@code replay}).
  */
 final class LogApplier {
   private LogApplier() {}
+
+  /** The folder the journal's file is in, where its log's files go too. */
+  static Path folder(Path file) {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent == null) {
+      throw new IllegalArgumentException("a journal is a file in a folder, not " + file);
+    }
+    return parent;
+  }
+
+  /** Whether log files are beside the journal at {@code file}: a serve's, running or stopped. */
+  static boolean logPresent(Path file) {
+    try {
+      return Files.isDirectory(folder(file))
+          && !JournalLog.files(folder(file), SqliteJournal.LOG_PREFIX).isEmpty();
+    } catch (IOException e) {
+      return false; // and opening the journal says what is wrong with its folder
+    }
+  }
+
+  /**
+   * Moves into the database what the log beside it holds, then deletes the log, as serve's start
+   * does; the caller holds the data dir's lock. Fails, saying so, while the database cannot take it
+   * (a disk still full): showing the deliveries without them would hide ones that were answered.
+   */
+  static void applyAndDelete(Path file) {
+    Connection connection = null;
+    try {
+      connection = Schema.connect(file, true);
+      Statements sql = new Statements(connection);
+      execute(connection, "BEGIN IMMEDIATE");
+      Schema.createOrCheck(file, connection);
+      recover(file, sql);
+      execute(connection, "COMMIT");
+      for (Path old : JournalLog.files(folder(file), SqliteJournal.LOG_PREFIX)) {
+        Files.delete(old);
+      }
+      sql.close();
+    } catch (SQLException | IOException e) {
+      closeQuietly(connection);
+      throw new JournalException(
+          ("the journal %s cannot take yet the deliveries the log beside it kept when serve stopped"
+                  + " (%s): make room on its disk, then run this again (or serve, which moves them"
+                  + " in first)")
+              .formatted(
+                  file,
+                  e instanceof SQLiteException q ? q.getResultCode().message : e.getMessage()),
+          e);
+    }
+  }
 
   /**
    * Applies the records of the log files the database does not have yet, inside the caller's
@@ -42,7 +101,7 @@ final class LogApplier {
     // without it (damaged, cut short), the records after are not applied without those before.
     long expected = Math.max(appliedGeneration, 1);
     boolean ended = false;
-    for (Path path : JournalLog.files(SqliteJournal.folder(file), SqliteJournal.LOG_PREFIX)) {
+    for (Path path : JournalLog.files(folder(file), SqliteJournal.LOG_PREFIX)) {
       long generation = JournalLog.generation(path, SqliteJournal.LOG_PREFIX);
       next = Math.max(next, generation + 1);
       if (ended || generation == JournalLog.SPARE || generation != expected) {

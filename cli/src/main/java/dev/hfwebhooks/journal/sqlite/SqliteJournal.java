@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
-import org.sqlite.SQLiteException;
 
 /**
  * The journal in one embedded SQLite file, in WAL mode. Every write that returns is in the file
@@ -157,10 +156,10 @@ public final class SqliteJournal implements Journal {
       JournalLog log = null; // without one
       if (withLog) {
         // Committed (and synced: the connection is FULL as opened), so the old files can go.
-        for (Path old : JournalLog.files(folder(file), LOG_PREFIX)) {
+        for (Path old : JournalLog.files(LogApplier.folder(file), LOG_PREFIX)) {
           Files.delete(old);
         }
-        log = JournalLog.start(folder(file), LOG_PREFIX, generation, logFileSize);
+        log = JournalLog.start(LogApplier.folder(file), LOG_PREFIX, generation, logFileSize);
       }
       // Both connected before any thread starts, so that a failure here leaves none running.
       Reader reader = new Reader(file, new Statements(Schema.connect(file, false)));
@@ -186,12 +185,7 @@ public final class SqliteJournal implements Journal {
 
   /** Whether log files are beside the journal at {@code file}: a serve's, running or stopped. */
   public static boolean hasLog(Path file) {
-    try {
-      return Files.isDirectory(folder(file))
-          && !JournalLog.files(folder(file), LOG_PREFIX).isEmpty();
-    } catch (IOException e) {
-      return false; // and opening the journal says what is wrong with its folder
-    }
+    return LogApplier.logPresent(file);
   }
 
   /**
@@ -200,29 +194,7 @@ public final class SqliteJournal implements Journal {
    * (a disk still full): showing the deliveries without them would hide ones that were answered.
    */
   public static void applyLog(Path file) {
-    Connection connection = null;
-    try {
-      connection = Schema.connect(file, true);
-      Statements sql = new Statements(connection);
-      execute(connection, "BEGIN IMMEDIATE");
-      Schema.createOrCheck(file, connection);
-      LogApplier.recover(file, sql);
-      execute(connection, "COMMIT");
-      for (Path old : JournalLog.files(folder(file), LOG_PREFIX)) {
-        Files.delete(old);
-      }
-      sql.close();
-    } catch (SQLException | IOException e) {
-      closeQuietly(connection);
-      throw new JournalException(
-          ("the journal %s cannot take yet the deliveries the log beside it kept when serve stopped"
-                  + " (%s): make room on its disk, then run this again (or serve, which moves them"
-                  + " in first)")
-              .formatted(
-                  file,
-                  e instanceof SQLiteException q ? q.getResultCode().message : e.getMessage()),
-          e);
-    }
+    LogApplier.applyAndDelete(file);
   }
 
   /** Opens an existing journal to read it only ({@code deliveries}). */
@@ -245,15 +217,6 @@ public final class SqliteJournal implements Journal {
       closeQuietly(connection);
       throw e;
     }
-  }
-
-  /** The folder the journal's file is in, where its log's files go too. */
-  static Path folder(Path file) {
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent == null) {
-      throw new IllegalArgumentException("a journal is a file in a folder, not " + file);
-    }
-    return parent;
   }
 
   @Override

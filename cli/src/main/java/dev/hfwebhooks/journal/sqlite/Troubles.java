@@ -84,7 +84,7 @@ final class Troubles {
     if (gone()) {
       return;
     }
-    IOException probe = DataDir.cannotWrite(SqliteJournal.folder(file));
+    IOException probe = DataDir.cannotWrite(LogApplier.folder(file));
     if (probe == null
         || probe instanceof NoSuchFileException // removed: check() says so
         || DataDir.reason(probe).contains("No space left")) {
