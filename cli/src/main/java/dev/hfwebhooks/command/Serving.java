@@ -7,11 +7,7 @@ import dev.hfwebhooks.handler.HandlerScan;
 import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.handler.python.PythonSettings;
 import dev.hfwebhooks.hub.HubClient;
-import dev.hfwebhooks.hub.HubException;
-import dev.hfwebhooks.hub.PartialSyncException;
 import dev.hfwebhooks.hub.Registration;
-import dev.hfwebhooks.hub.Sync;
-import dev.hfwebhooks.hub.WebhookSpec;
 import dev.hfwebhooks.journal.DeliveryQueue;
 import dev.hfwebhooks.journal.DeliverySummary;
 import dev.hfwebhooks.journal.HeldDeliveries;
@@ -35,12 +31,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
@@ -247,7 +241,7 @@ final class Serving {
       // by now.
       String baseUrl =
           Objects.requireNonNull(server.publicUrl(), "--register without a public URL");
-      register(registration, scan, declared, baseUrl, shutdown, out);
+      Registering.sync(registration, scan, declared, baseUrl, hubSecret, shutdown, out);
     }
     StartupMessage.webhooks(server.localUrl(), server.publicUrl(), scan.handlers())
         .forEach(out::println);
@@ -286,70 +280,6 @@ final class Serving {
     }
     shutdown.stop(true); // waits for the hook
     return ExitCode.OK;
-  }
-
-  /**
-   * Syncs the handlers' webhooks for {@code baseUrl}, printing each step. A failure with a tunnel's
-   * URL stops everything (nothing would reach this server); with a stable URL the server serves on,
-   * since the webhooks registered by an earlier run still work.
-   */
-  private void register(
-      Registration registration,
-      HandlerScan scan,
-      List<Directives.Declared> declared,
-      String baseUrl,
-      Shutdown shutdown,
-      PrintWriter out) {
-    List<WebhookSpec> specs = HubSetup.specs(declared, baseUrl, hubSecret);
-    if (specs.isEmpty()) {
-      out.println(
-          "--register: no handler declares @watch, so nothing is registered on the Hub (add a"
-              + " comment such as `// @watch model:you/your-model` to a handler).");
-      out.flush();
-      return;
-    }
-    HubClient hub = registration.hub();
-    out.printf(
-        "Registering webhooks on %s for %s (token from %s):%n",
-        hub.endpoint(), baseUrl, hub.tokenSource());
-    out.flush();
-    Set<String> names = scan.handlers().stream().map(HandlerFile::name).collect(Collectors.toSet());
-    try {
-      Sync.Plan plan = Sync.plan(baseUrl, specs, names, hub.list(), false);
-      Sync.Summary summary =
-          registration.register(
-              plan,
-              line -> {
-                out.println(line);
-                out.flush();
-              });
-      out.println(
-          "Registered: "
-              + summary
-              + (registration.keeps()
-                  ? "; they stay on the Hub after this run."
-                  : "; those created are deleted from the Hub when the server stops."));
-      out.flush();
-    } catch (HubException | PartialSyncException e) {
-      if (registration.keeps()) {
-        out.println(
-            "warning: "
-                + e.getMessage()
-                + ". Serving on: webhooks registered by an earlier run still work.");
-        out.flush();
-        return;
-      }
-      shutdown.stopBeforeExit(false);
-      // Each says its one line; their common type, Exception, does not promise one.
-      HubException failure =
-          e instanceof HubException h
-              ? new HubException(h.kind(), h.getMessage(), e)
-              : new HubException(
-                  ((PartialSyncException) e).hubError().kind(),
-                  ((PartialSyncException) e).getMessage(),
-                  e);
-      throw HubSetup.error(failure);
-    }
   }
 
   /**
