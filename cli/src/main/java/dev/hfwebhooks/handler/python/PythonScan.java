@@ -44,7 +44,7 @@ public final class PythonScan {
    * @param problem what keeps it from running (syntax error, a missing module, no Python), or null
    */
   public record Result(Kind kind, List<Route> routes, @Nullable String problem) {
-    static Result broken(@Nullable String problem) {
+    static Result broken(String problem) {
       return new Result(Kind.NONE, List.of(), problem);
     }
   }
@@ -68,8 +68,10 @@ public final class PythonScan {
         failure = "interrupted while reading the Python handlers";
       }
     }
+    // A file the scanner left out (it stopped part way) is not taken for a plain script.
+    String why = failure != null ? failure : "the Python scanner gave no report on it";
     for (Path file : files) {
-      results.putIfAbsent(file, Result.broken(failure));
+      results.putIfAbsent(file, Result.broken(why));
     }
     return results;
   }
@@ -114,6 +116,9 @@ public final class PythonScan {
     }
     int index = 0;
     for (JsonNode file : report.path("files")) {
+      if (index == files.size()) {
+        break; // more than it was given: what follows cannot be matched to a file
+      }
       List<Route> routes = new ArrayList<>();
       file.path("routes")
           .forEach(

@@ -10,6 +10,7 @@ import dev.hfwebhooks.handler.HandlerScan;
 import dev.hfwebhooks.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -111,6 +112,24 @@ class PythonScanTest {
     assertThat(scan.conflicts())
         .singleElement()
         .satisfies(c -> assertThat(c.name()).isEqualTo("deploy"));
+  }
+
+  /** A scanner that stops part way (killed, out of memory) leaves files it never judged. */
+  @Test
+  void aFileTheScannerDidNotReportOnIsBrokenNotAScript() throws Exception {
+    Path file = write(dir, "warm.py", "async def handle(payload, context):\n    pass\n");
+    Path python =
+        write(
+            Files.createDirectories(dir.resolve("bin")),
+            "python3",
+            "#!/bin/sh\necho '{\"python\": \"3.11.2\", \"files\": []}'\n");
+    python.toFile().setExecutable(true);
+
+    Map<Path, PythonScan.Result> results =
+        PythonScan.of(Interpreter.locate(python, dir, Map.of()), List.of(file));
+
+    assertThat(results.get(file).kind()).isEqualTo(PythonScan.Kind.NONE);
+    assertThat(results.get(file).problem()).contains("the Python scanner gave no report on it");
   }
 
   @Test
