@@ -51,6 +51,13 @@ final class LogApplier {
     }
   }
 
+  /** Deletes the log's files, once the database has committed (and synced) what they hold. */
+  static void deleteLog(Path file) throws IOException {
+    for (Path old : JournalLog.files(folder(file), SqliteJournal.LOG_PREFIX)) {
+      Files.delete(old);
+    }
+  }
+
   /**
    * Moves into the database what the log beside it holds, then deletes the log, as serve's start
    * does; the caller holds the data dir's lock. Fails, saying so, while the database cannot take it
@@ -65,9 +72,7 @@ final class LogApplier {
       Schema.createOrCheck(file, connection);
       recover(file, sql);
       execute(connection, "COMMIT");
-      for (Path old : JournalLog.files(folder(file), SqliteJournal.LOG_PREFIX)) {
-        Files.delete(old);
-      }
+      deleteLog(file);
       sql.close();
     } catch (SQLException | IOException e) {
       closeQuietly(connection);

@@ -156,9 +156,7 @@ public final class SqliteJournal implements Journal {
       JournalLog log = null; // without one
       if (withLog) {
         // Committed (and synced: the connection is FULL as opened), so the old files can go.
-        for (Path old : JournalLog.files(LogApplier.folder(file), LOG_PREFIX)) {
-          Files.delete(old);
-        }
+        LogApplier.deleteLog(file);
         log = JournalLog.start(LogApplier.folder(file), LOG_PREFIX, generation, logFileSize);
       }
       // Both connected before any thread starts, so that a failure here leaves none running.
