@@ -68,7 +68,7 @@ class ReplayBesideServeTest {
       Map<String, String> env, List<String> journal, JournalStore store) throws Exception {
     Path runs = work.resolve("runs.log");
     Path gate = work.resolve("gate");
-    slowHandler(runs, gate);
+    Fixtures.gatedScript(handlers, "slow.sh", runs, gate);
     List<String> options = new ArrayList<>(List.of("--async", "--workers", "1"));
     options.addAll(List.of("--dir", handlers.toString()));
     if (journal.get(0).equals("--data-dir")) {
@@ -108,7 +108,7 @@ class ReplayBesideServeTest {
     Path data = work.resolve("data");
     Path runs = work.resolve("runs.log");
     Path gate = work.resolve("gate");
-    slowHandler(runs, gate);
+    Fixtures.gatedScript(handlers, "slow.sh", runs, gate);
     List<String> journal = List.of("--data-dir", data.toString());
     String[] options = {"--async", "--dir", handlers.toString(), "--data-dir", data.toString()};
     String id;
@@ -122,7 +122,8 @@ class ReplayBesideServeTest {
     var replaying = java.util.concurrent.CompletableFuture.supplyAsync(() -> replay(id, journal));
     awaitLines(runs, 2); // the replay's run has begun, and the journal says running
     try (ServeProcess serve = ServeProcess.launch(Map.of(), options)) {
-      awaitTrue(() -> serve.log().contains("Waiting for hf-webhooks replay (pid "), serve);
+      NoteServer.awaitTrue(
+          () -> serve.log().contains("Waiting for hf-webhooks replay (pid "), serve);
       assertThat(serve.log()).doesNotContain("Running on");
       Files.createFile(gate);
       Run replayed = replaying.get(1, TimeUnit.MINUTES);
@@ -134,35 +135,10 @@ class ReplayBesideServeTest {
     }
   }
 
-  /**
-   * {@code slow}: notes each delivery id in {@code runs}, then runs until the test opens {@code
-   * gate}: no sleep stands for "long enough".
-   */
-  private void slowHandler(Path runs, Path gate) throws Exception {
-    Fixtures.write(
-        handlers,
-        "slow.sh",
-        """
-        #!/bin/sh
-        echo "$WEBHOOK_DELIVERY_ID" >> '%s'
-        while [ ! -e '%s' ]; do sleep 0.05; done
-        """
-            .formatted(runs, gate));
-  }
-
   private static void awaitLines(Path file, int lines) throws Exception {
     long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
     while (!Files.exists(file) || Files.readAllLines(file).size() < lines) {
       assertThat(System.nanoTime()).as("%d lines in %s", lines, file).isLessThan(deadline);
-      TimeUnit.MILLISECONDS.sleep(50);
-    }
-  }
-
-  private static void awaitTrue(java.util.function.BooleanSupplier check, ServeProcess serve)
-      throws Exception {
-    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-    while (!check.getAsBoolean()) {
-      assertThat(System.nanoTime()).as(serve.log()).isLessThan(deadline);
       TimeUnit.MILLISECONDS.sleep(50);
     }
   }

@@ -30,15 +30,7 @@ class ConsoleReplayBusyTest {
   void aDeliveryTheQueueHasQueuedOrRunningIsRefusedThenReplayedOnceRun() throws Exception {
     Path runs = work.resolve("runs.log");
     Path gate = work.resolve("gate");
-    Fixtures.write(
-        handlers,
-        "slow.sh",
-        """
-        #!/bin/sh
-        echo "$WEBHOOK_DELIVERY_ID" >> '%s'
-        while [ ! -e '%s' ]; do sleep 0.05; done
-        """
-            .formatted(runs, gate));
+    Fixtures.gatedScript(handlers, "slow.sh", runs, gate);
     // Two workers in the harness's queue: three deliveries leave one queued.
     ServerHarness.test(
         handlers,

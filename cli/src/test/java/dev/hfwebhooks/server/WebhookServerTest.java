@@ -473,11 +473,7 @@ class WebhookServerTest {
                       .getBytes(StandardCharsets.US_ASCII));
               out.write(body);
               out.flush();
-              long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-              while (!server.log().contains("/webhooks/big 200")) {
-                assertThat(System.nanoTime()).as("the answer is logged").isLessThan(deadline);
-                Thread.sleep(20);
-              }
+              server.awaitLog("/webhooks/big 200", Duration.ofSeconds(30));
               CompletableFuture<Void> closing = CompletableFuture.runAsync(server.server()::close);
               Thread.sleep(1_500); // longer than the idle second a stopping Jetty allows a write
 
@@ -513,11 +509,7 @@ class WebhookServerTest {
         maxBody,
         server -> {
           byte[] body = payload(PUSH);
-          try (Socket socket = new Socket()) {
-            socket.setSoTimeout(30_000);
-            socket.connect(
-                new InetSocketAddress(
-                    InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), server.server().port()));
+          try (Socket socket = rawConnection(server, 30_000)) {
             OutputStream out = socket.getOutputStream();
             out.write(request(path, secret, body.length, "keep-alive"));
             out.write(body, 0, body.length / 2);
@@ -549,12 +541,9 @@ class WebhookServerTest {
     ServerHarness.test(
         handlers,
         server -> {
-          try (Socket socket = new Socket()) {
-            // A hang fails here: well past RequestBody.MAX_SKIP_TIME, before Jetty's idle 30 s.
-            socket.setSoTimeout(15_000);
-            socket.connect(
-                new InetSocketAddress(
-                    InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), server.server().port()));
+          // A hang fails at the 15 s: well past RequestBody.MAX_SKIP_TIME, before Jetty's idle 30
+          // s.
+          try (Socket socket = rawConnection(server, 15_000)) {
             OutputStream out = socket.getOutputStream();
             out.write(request("/webhooks/echo", "wrong", 1000, "keep-alive"));
             out.write("{\"event\"".getBytes(StandardCharsets.US_ASCII));
@@ -565,13 +554,10 @@ class WebhookServerTest {
 
             assertThat(meanwhile.statusCode()).isEqualTo(200);
             assertThat(answer).as("nothing answers a body that was never sent").isEmpty();
-            String why =
-                "(Invalid webhook secret.; not answered: its body did not arrive within 3 s";
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!server.log().contains(why)) { // logged once the closing is done
-              assertThat(System.nanoTime()).as("the refusal is logged").isLessThan(deadline);
-              Thread.sleep(20);
-            }
+            // Logged once the closing is done, which the client may see first.
+            server.awaitLog(
+                "(Invalid webhook secret.; not answered: its body did not arrive within 3 s",
+                Duration.ofSeconds(10));
             assertThat(server.log()).contains("POST /webhooks/echo 403 ");
           }
         });
@@ -582,6 +568,21 @@ class WebhookServerTest {
         Arguments.of("/webhooks/echo", "wrong", 1L << 20, "403", "200"),
         Arguments.of("/webhooks/nope", ServerHarness.SECRET, 1L << 20, "404", "200"),
         Arguments.of("/webhooks/echo", ServerHarness.SECRET, 256L, "413", "413"));
+  }
+
+  /** A connection to the server for bytes an HTTP client will not send as they are. */
+  private static Socket rawConnection(ServerHarness server, int timeoutMillis) throws IOException {
+    Socket socket = new Socket();
+    try {
+      socket.setSoTimeout(timeoutMillis);
+      socket.connect(
+          new InetSocketAddress(
+              InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), server.server().port()));
+      return socket;
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
   }
 
   private static byte[] request(String path, String secret, int length, String connection) {

@@ -36,6 +36,22 @@ public final class Fixtures {
     }
   }
 
+  /**
+   * Writes {@code dir/name}, a process handler that notes each delivery id in {@code runs}, then
+   * runs until the test creates {@code gate}: no sleep stands for "long enough".
+   */
+  public static Path gatedScript(Path dir, String name, Path runs, Path gate) {
+    return write(
+        dir,
+        name,
+        """
+        #!/bin/sh
+        echo "$WEBHOOK_DELIVERY_ID" >> '%s'
+        while [ ! -e '%s' ]; do sleep 0.05; done
+        """
+            .formatted(runs, gate));
+  }
+
   /** Writes {@code content} to {@code dir/name}; executable when the content starts with #!. */
   public static Path write(Path dir, String name, String content) {
     try {

@@ -1,5 +1,7 @@
 package dev.hfwebhooks.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.hfwebhooks.handler.Handlers;
 import dev.hfwebhooks.journal.DataDir;
 import dev.hfwebhooks.journal.DeliveryQueue;
@@ -193,6 +195,15 @@ public final class ServerHarness implements AutoCloseable {
         HttpRequest.newBuilder(URI.create(url("/webhooks/" + name)))
             .header("X-Webhook-Secret", SECRET)
             .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  /** Waits until the server's log holds {@code text}; fails with the log if it does not in time. */
+  public void awaitLog(String text, Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!log().contains(text)) {
+      assertThat(System.nanoTime()).as("%s in the log:%n%s", text, log()).isLessThan(deadline);
+      Thread.sleep(20);
+    }
   }
 
   public HttpResponse<String> send(HttpRequest.Builder request) throws Exception {

@@ -123,7 +123,6 @@ class PythonScanTest {
             Files.createDirectories(dir.resolve("bin")),
             "python3",
             "#!/bin/sh\necho '{\"python\": \"3.11.2\", \"files\": []}'\n");
-    python.toFile().setExecutable(true);
 
     Map<Path, PythonScan.Result> results =
         PythonScan.of(Interpreter.locate(python, dir, Map.of()), List.of(file));
